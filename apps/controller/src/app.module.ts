@@ -1,0 +1,45 @@
+import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { type ControllerConfig, type Logger } from '@vigil/config';
+import { AuthGuard, TOKEN_VALIDATOR, type TokenValidator } from './api/auth';
+import { ErrorFilter } from './api/error.filter';
+import { VersionsController } from './api/versions.controller';
+import { type RedisConnection } from './platform/redis-connection';
+import { CONFIG, LOGGER, REDIS } from './platform/tokens';
+
+export interface AppDependencies {
+  config: ControllerConfig;
+  logger: Logger;
+  redis: RedisConnection;
+  tokenValidator: TokenValidator;
+}
+
+/** Process-wide singletons, built before Nest starts (config, logger, Redis) and shared by every module. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(deps: AppDependencies): DynamicModule {
+    const providers: Provider[] = [
+      { provide: CONFIG, useValue: deps.config },
+      { provide: LOGGER, useValue: deps.logger },
+      { provide: REDIS, useFactory: () => deps.redis.client('command') },
+      { provide: TOKEN_VALIDATOR, useValue: deps.tokenValidator },
+    ];
+    return { module: PlatformModule, providers, exports: providers };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(deps: AppDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot(deps)],
+      controllers: [VersionsController],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useFactory: () => new ErrorFilter(deps.logger) },
+      ],
+    };
+  }
+}

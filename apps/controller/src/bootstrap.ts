@@ -1,0 +1,84 @@
+import 'reflect-metadata';
+import { type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { type ControllerConfig, type Logger } from '@vigil/config';
+import { stripProjectIdFromUrl, NoAuthValidator, type TokenValidator } from './api/auth';
+import { faultBody } from './api/fault';
+import { microversionMiddleware } from './api/microversion';
+import { AppModule } from './app.module';
+import { NestPinoLogger } from './platform/nest-logger';
+import { RedisConnection } from './platform/redis-connection';
+
+export interface ControllerApp {
+  app: INestApplication;
+  redis: RedisConnection;
+  /** Base URL the API listens on. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ControllerAppOptions {
+  config: ControllerConfig;
+  logger: Logger;
+  /** Tests inject their own; production builds the Keystone one from config. */
+  tokenValidator?: TokenValidator;
+}
+
+/** Builds and starts the controller: Redis first, then the HTTP API. Used by main.ts and the tests. */
+export async function startController(options: ControllerAppOptions): Promise<ControllerApp> {
+  const { config, logger } = options;
+  if (config.auth.strategy === 'noauth')
+    logger.warn(
+      'auth.strategy is noauth: every caller is treated as an admin. Never run this in production.',
+    );
+  const redis = await RedisConnection.open(config, logger);
+  const tokenValidator = options.tokenValidator ?? new NoAuthValidator();
+
+  const server = express();
+  server.disable('x-powered-by');
+  server.use(stripProjectIdFromUrl);
+  server.use(jsonBody(config.api.maxBodyBytes));
+  server.use('/v1', microversionMiddleware);
+
+  const app = await NestFactory.create(
+    AppModule.forRoot({ config, logger, redis, tokenValidator }),
+    new ExpressAdapter(server),
+    { bodyParser: false, logger: new NestPinoLogger(logger) },
+  );
+  app.enableShutdownHooks();
+  await app.listen(config.api.port, config.api.host);
+  const address = (app.getHttpServer() as import('node:http').Server).address();
+  const port = address && typeof address === 'object' ? address.port : config.api.port;
+  const url = `http://${config.api.host}:${port}`;
+  logger.info({ url }, `Vigil API listening on ${url}`);
+  return {
+    app,
+    redis,
+    url,
+    async close() {
+      await app.close();
+      await redis.close();
+    },
+  };
+}
+
+/** JSON bodies only; parse errors and oversize bodies answer in Masakari's fault format. */
+function jsonBody(limitBytes: number) {
+  const parser = express.json({ limit: limitBytes, type: () => true, strict: false });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (!hasBody || req.method === 'GET' || req.method === 'HEAD') return next();
+    parser(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const e = err as { type?: string; status?: number };
+      if (e.type === 'entity.too.large') {
+        res.status(413).json(faultBody(413, `Request is too large (limit ${limitBytes} bytes).`));
+        return;
+      }
+      res.status(400).json(faultBody(400, 'Malformed request body: the body is not valid JSON.'));
+    });
+  };
+}

@@ -1,0 +1,34 @@
+import { ControllerConfig, controllerConfigSchema, createLogger, loadConfig } from '@vigil/config';
+import { isVigilError } from '@vigil/contracts';
+import { startController } from './bootstrap';
+
+async function main(): Promise<void> {
+  let config: ControllerConfig;
+  try {
+    config = loadConfig(controllerConfigSchema);
+  } catch (err) {
+    process.stderr.write(`vigil-controller: ${isVigilError(err) ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger({ name: 'vigil-controller', ...config.log });
+  try {
+    const controller = await startController({ config, logger });
+    const shutdown = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      controller.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  } catch (err) {
+    logger.fatal({ err }, 'controller failed to start');
+    process.exit(1);
+  }
+}
+
+void main();

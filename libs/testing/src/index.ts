@@ -1,0 +1,3 @@
+export * from './redis-fixture';
+export * from './log-capture';
+export * from './wait-for';

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Vigil's demo and tests need, when missing (as root via apt-get),
+# or stops with a clear message naming them.
+set -euo pipefail
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if [[ "${1:-}" == "--tests" ]]; then
+  command -v ipmitool >/dev/null 2>&1 || need+=(ipmitool)
+  command -v ipmi_sim >/dev/null 2>&1 || need+=(openipmi)
+  command -v fence_ipmilan >/dev/null 2>&1 || [[ -x /usr/sbin/fence_ipmilan ]] || need+=(fence-agents)
+fi
+if ((${#need[@]} == 0)); then exit 0; fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "vigil: missing system packages: ${need[*]}" >&2
+  echo "vigil: install them with: sudo apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
+echo "vigil: installing system packages: ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null || true
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
