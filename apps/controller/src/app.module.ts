@@ -1,8 +1,10 @@
 import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { type ControllerConfig, type Logger } from '@vigil/config';
 import { AuthGuard, TOKEN_VALIDATOR, type TokenValidator } from './api/auth';
 import { ErrorFilter } from './api/error.filter';
+import { OpenApiController } from './api/openapi/openapi.controller';
+import { OpenApiService } from './api/openapi/openapi.service';
 import { VersionsController } from './api/versions.controller';
 import { type RedisConnection } from './platform/redis-connection';
 import { CONFIG, LOGGER, REDIS } from './platform/tokens';
@@ -34,9 +36,10 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(deps)],
-      controllers: [VersionsController],
+      imports: [PlatformModule.forRoot(deps), DiscoveryModule],
+      controllers: [VersionsController, OpenApiController],
       providers: [
+        OpenApiService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useFactory: () => new ErrorFilter(deps.logger) },
       ],

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { Public } from './auth';
+import { ApiDoc } from './openapi/api-doc.decorator';
 import { MAX_MICROVERSION, MIN_MICROVERSION, formatVersion } from './microversion';
 
 /** Masakari's version documents. `GET /` needs no token; `GET /v1` does, as in Masakari. */
@@ -9,11 +10,22 @@ export class VersionsController {
   @Public()
   @Get()
   @HttpCode(200)
+  @ApiDoc({
+    tag: 'versions',
+    summary: 'List API versions (no token needed)',
+    success: { status: 200, description: '{"versions": [...]}' },
+  })
   root(@Req() req: Request): { versions: VersionDoc[] } {
     return { versions: [versionDoc(baseUrl(req))] };
   }
 
   @Get('v1')
+  @ApiDoc({
+    tag: 'versions',
+    summary: 'Show API v1 (needs a token, as Masakari)',
+    success: { status: 200, description: '{"version": {...}}' },
+    errors: { 401: 'no or invalid X-Auth-Token' },
+  })
   v1(@Req() req: Request): { version: VersionDoc } {
     return { version: versionDoc(baseUrl(req)) };
   }
@@ -21,6 +33,11 @@ export class VersionsController {
   @Public()
   @Get('v2')
   @HttpCode(300)
+  @ApiDoc({
+    tag: 'versions',
+    summary: 'Unknown version: multiple choices',
+    success: { status: 300, description: 'links to v1' },
+  })
   v2(@Req() req: Request): { choices: VersionDoc[] } {
     return { choices: [versionDoc(baseUrl(req))] };
   }
