@@ -29,8 +29,12 @@ describe('API edge', () => {
   it('serves the version document at / without a token, advertising 1.0 to 1.3', async () => {
     const res = await get('/');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { versions: Array<{ id: string; version: string; min_version: string }> };
-    expect(body.versions).toEqual([expect.objectContaining({ id: 'v1.0', version: '1.3', min_version: '1.0' })]);
+    const body = (await res.json()) as {
+      versions: Array<{ id: string; version: string; min_version: string }>;
+    };
+    expect(body.versions).toEqual([
+      expect.objectContaining({ id: 'v1.0', version: '1.3', min_version: '1.0' }),
+    ]);
   });
 
   it.each([
@@ -44,11 +48,14 @@ describe('API edge', () => {
     expect(res.headers.get('vary')).toContain('OpenStack-API-Version');
   });
 
-  it.each(['instance-ha 0.9', 'instance-ha foo'])('rejects the malformed version %j with 400', async (header) => {
-    const res = await get('/v1', { 'OpenStack-API-Version': header });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ badRequest: { code: 400, message: expect.any(String) } });
-  });
+  it.each(['instance-ha 0.9', 'instance-ha foo'])(
+    'rejects the malformed version %j with 400',
+    async (header) => {
+      const res = await get('/v1', { 'OpenStack-API-Version': header });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ badRequest: { code: 400, message: expect.any(String) } });
+    },
+  );
 
   it('answers 406 masakariFault to a version above the maximum, echoing it', async () => {
     const res = await get('/v1', { 'OpenStack-API-Version': 'instance-ha 1.4' });
@@ -90,7 +97,10 @@ describe('API edge', () => {
   it('publishes an OpenAPI document listing every served route with a summary', async () => {
     const res = await get('/openapi.json');
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { summary: string }>> };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { summary: string }>>;
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/v1', '/openapi.json']));
     const undocumented = Object.entries(doc.paths).flatMap(([path, ops]) =>
