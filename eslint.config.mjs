@@ -36,6 +36,9 @@ export default tseslint.config(
       'jest/no-focused-tests': 'error',
       'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'assert*'] }],
       '@typescript-eslint/unbound-method': 'off',
+      // jest's asymmetric matchers (expect.any, expect.objectContaining) are typed `any`.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
 );
