@@ -1,0 +1,7 @@
+export {
+  RedfishFake,
+  type FakePowerState,
+  type RecordedRedfishRequest,
+  type RedfishFakeKnobs,
+  type RedfishFakeOptions,
+} from './redfish-fake';
