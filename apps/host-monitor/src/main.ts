@@ -1,3 +1,34 @@
-// The host monitor runs on every compute node; it is built in its own issue.
-process.stderr.write('vigil-host-monitor: not implemented yet\n');
-process.exit(2);
+import { createLogger, hostMonitorConfigSchema, loadConfig, type HostMonitorConfig } from '@vigil/config';
+import { isVigilError } from '@vigil/contracts';
+import { startHostMonitor } from './host-monitor';
+
+async function main(): Promise<void> {
+  let config: HostMonitorConfig;
+  try {
+    config = loadConfig(hostMonitorConfigSchema, { envPrefix: 'VIGIL_MONITOR_' });
+  } catch (err) {
+    process.stderr.write(`vigil-host-monitor: ${isVigilError(err) ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger({ name: 'vigil-host-monitor', ...config.log });
+  try {
+    const monitor = await startHostMonitor(config, logger);
+    const shutdown = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      monitor.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  } catch (err) {
+    logger.fatal({ err }, 'host monitor failed to start');
+    process.exit(isVigilError(err) ? 2 : 1);
+  }
+}
+
+void main();

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { type HostMonitorConfig, type Logger } from '@vigil/config';
+import { type InstanceWatchStats, InstanceWatch } from './instances/instance-watch';
+import { loadHostSecret, readBootId } from './identity';
+import { PeerListener } from './peers/peer-listener';
+import { PeerWitness } from './peers/peer-witness';
+import { type Clock, systemClock } from './platform/clock';
+import { CommandRunner } from './platform/command-runner';
+import { ComponentMonitor } from './probes/component-monitor';
+import { buildComponentProbes } from './probes/registry';
+import { ControllerLink } from './reporter/controller-link';
+import { HeartbeatBuilder, type MonitorIdentity } from './reporter/heartbeat-builder';
+import { HeartbeatLoop, type HeartbeatStats } from './reporter/heartbeat-loop';
+import { FetchTransport, type HttpTransport } from './reporter/http-transport';
+
+/** What the monitor runs with besides its config; every field has a production default. */
+export interface HostMonitorDeps {
+  clock: Clock;
+  transport: HttpTransport;
+  /** Environment given (minus VIGIL_MONITOR_*) to probe commands and the event stream. */
+  env: NodeJS.ProcessEnv;
+  procRoot: string;
+}
+
+export interface HostMonitor {
+  readonly identity: MonitorIdentity;
+  /** Port the peer listener is bound to (resolves `peerListen.port: 0`); undefined when disabled. */
+  readonly peerPort: number | undefined;
+  stats(): { heartbeats: HeartbeatStats; instanceEvents?: InstanceWatchStats };
+  /** Stops every loop, the event stream and the peer listener; resolves when all have ended. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the agent: one probe round first (so the first heartbeat carries real statuses), then the probe,
+ * heartbeat, peer and instance-event loops until `stop()`. Never touches Redis; talks only to the controller.
+ */
+export async function startHostMonitor(
+  config: HostMonitorConfig,
+  logger: Logger,
+  deps: Partial<HostMonitorDeps> = {},
+): Promise<HostMonitor> {
+  const clock = deps.clock ?? systemClock;
+  const secret = await loadHostSecret(config, logger);
+  const identity: MonitorIdentity = {
+    host: config.host,
+    bootId: await readBootId(config.bootIdFile),
+    runId: randomUUID(),
+  };
+  const runner = new CommandRunner(deps.env ?? process.env);
+  const link = new ControllerLink(
+    { host: config.host, secret, urls: config.controllerUrls, requestTimeoutMs: config.requestTimeoutMs },
+    deps.transport ?? new FetchTransport(),
+    clock,
+    logger.child({ part: 'controller-link' }),
+  );
+
+  const components = new ComponentMonitor(
+    buildComponentProbes(config.probes, { runner, procRoot: deps.procRoot }),
+    config.probeIntervalMs ?? config.intervalMs,
+    clock,
+    logger.child({ part: 'probes' }),
+  );
+  const peers = new PeerWitness(
+    config.peers,
+    config.peerProbeIntervalMs,
+    config.peerProbeTimeoutMs,
+    clock,
+    logger.child({ part: 'peers' }),
+  );
+  const heartbeats = new HeartbeatLoop(
+    new HeartbeatBuilder(identity, config.intervalMs, clock),
+    link,
+    { components: () => components.snapshot(), peers: () => peers.snapshot() },
+    config.intervalMs,
+    clock,
+    logger.child({ part: 'heartbeat' }),
+  );
+  const instances = config.instanceWatch.enabled
+    ? new InstanceWatch(
+        config.instanceWatch,
+        identity,
+        runner,
+        link,
+        clock,
+        logger.child({ part: 'instances' }),
+      )
+    : undefined;
+
+  const listener = config.peerListen.enabled
+    ? new PeerListener(config.peerListen.host, config.peerListen.port, config.host)
+    : undefined;
+  const peerPort = await listener?.start();
+
+  await Promise.all([components.probeAll(), peers.probeAll()]);
+
+  const abort = new AbortController();
+  const guard = (name: string, task: Promise<void>): Promise<void> =>
+    task.catch((err: unknown) => logger.error({ err, loop: name }, 'monitor loop crashed'));
+  const tasks = [
+    guard('probes', components.run(abort.signal)),
+    guard('heartbeat', heartbeats.run(abort.signal)),
+    guard('peers', peers.run(abort.signal)),
+    ...(instances ? [guard('instances', instances.run(abort.signal))] : []),
+  ];
+  logger.info(
+    {
+      host: identity.host,
+      bootId: identity.bootId,
+      runId: identity.runId,
+      controllers: config.controllerUrls,
+      components: Object.keys(config.probes),
+      peers: config.peers.map((p) => p.host),
+      peerPort,
+      instanceWatch: config.instanceWatch.enabled,
+    },
+    'host monitor started',
+  );
+
+  return {
+    identity,
+    peerPort,
+    stats: () => ({
+      heartbeats: { ...heartbeats.stats },
+      ...(instances ? { instanceEvents: { ...instances.stats } } : {}),
+    }),
+    stop: async () => {
+      abort.abort();
+      await Promise.all(tasks);
+      await listener?.stop();
+      logger.info('host monitor stopped');
+    },
+  };
+}
