@@ -5,6 +5,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { type ControllerConfig, type Logger } from '@vigil/config';
 import { stripProjectIdFromUrl, NoAuthValidator, type TokenValidator } from './api/auth';
+import { keystoneTokenValidatorFrom } from './api/keystone-token-validator';
 import { faultBody } from './api/fault';
 import { microversionMiddleware } from './api/microversion';
 import { AppModule } from './app.module';
@@ -34,7 +35,11 @@ export async function startController(options: ControllerAppOptions): Promise<Co
       'auth.strategy is noauth: every caller is treated as an admin. Never run this in production.',
     );
   const redis = await RedisConnection.open(config, logger);
-  const tokenValidator = options.tokenValidator ?? new NoAuthValidator();
+  const tokenValidator =
+    options.tokenValidator ??
+    (config.auth.strategy === 'keystone'
+      ? keystoneTokenValidatorFrom(config, logger)
+      : new NoAuthValidator());
 
   const server = express();
   server.disable('x-powered-by');

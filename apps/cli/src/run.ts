@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { createLogger } from '@vigil/config';
+import { VigilApiClient } from './api-client';
+import { loadCliConfig } from './cli-config';
+import { COMMANDS } from './commands';
+
+const HELP = `vigil — operate a Vigil controller (what Masakari's CLI cannot do)
+
+usage: vigil [--url URL] [--noauth] [--json] <command> [args]
+
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.usage.padEnd(54)} ${c.summary}`)
+  .join('\n')}
+
+Authentication as the openstack client: OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME,
+OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME (or OS_APPLICATION_CREDENTIAL_ID/_SECRET).
+Controller URL: --url, VIGIL_URL, or the instance-ha endpoint of the catalog.
+`;
+
+export async function runCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (s: string) => void,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      noauth: { type: 'boolean' },
+      json: { type: 'boolean' },
+      reason: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [name, ...args] = positionals;
+  const command = name ? COMMANDS[name] : undefined;
+  if (values.help || !command) {
+    out(HELP);
+    return values.help ? 0 : 2;
+  }
+  if (args.length < command.args.length) {
+    out(`usage: vigil ${command.usage}\n`);
+    return 2;
+  }
+  if (command.reason && !values.reason) {
+    out(`vigil ${name}: --reason is required (it goes to the audit trail)\n`);
+    return 2;
+  }
+  const config = loadCliConfig(env, { url: values.url, noauth: values.noauth });
+  const api = new VigilApiClient(
+    config,
+    createLogger({ name: 'vigil-cli', level: 'warn', format: 'pretty' }),
+  );
+  const result = await command.run(api, args, { reason: values.reason });
+  out(values.json ? JSON.stringify(result.json, null, 2) + '\n' : result.text + '\n');
+  return 0;
+}

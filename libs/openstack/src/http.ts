@@ -1,0 +1,124 @@
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { type z } from 'zod';
+import { ErrorCode, VigilError } from '@vigil/contracts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  url: string;
+  headers?: Record<string, string>;
+  /** Serialised as JSON when present. */
+  body?: unknown;
+  timeoutMs: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  /** Raw body; empty string for empty responses (Nova's evacuate at ≥ 2.14). */
+  text: string;
+}
+
+/**
+ * The only axios user of the OpenStack lib. Every status comes back as a response (callers map them);
+ * transport failures become coded errors: TIMEOUT when the peer did not answer in time, UNAVAILABLE
+ * when it could not be reached. Messages name the service and path only, never headers (tokens).
+ */
+export class HttpTransport {
+  private readonly client: AxiosInstance = axios.create({
+    validateStatus: () => true,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    maxRedirects: 0,
+    proxy: false,
+  });
+
+  constructor(private readonly service: string) {}
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...req.headers };
+    if (req.body !== undefined) headers['Content-Type'] = 'application/json';
+    try {
+      const res = await this.client.request<string>({
+        method: req.method,
+        url: req.url,
+        headers,
+        data: req.body === undefined ? undefined : JSON.stringify(req.body),
+        timeout: req.timeoutMs,
+      });
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers as Record<string, unknown>))
+        if (typeof v === 'string') out[k.toLowerCase()] = v;
+      return { status: res.status, headers: out, text: typeof res.data === 'string' ? res.data : '' };
+    } catch (err) {
+      throw this.transportError(req, err);
+    }
+  }
+
+  private transportError(req: HttpRequest, err: unknown): VigilError {
+    const code = isAxiosError(err) ? err.code : undefined;
+    const where = { service: this.service, method: req.method, path: pathOf(req.url), cause: code };
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT')
+      return new VigilError(
+        ErrorCode.TIMEOUT,
+        `${this.service} did not answer ${req.method} ${pathOf(req.url)} within ${req.timeoutMs} ms`,
+        where,
+      );
+    return new VigilError(
+      ErrorCode.UNAVAILABLE,
+      `${this.service} is unreachable (${req.method} ${pathOf(req.url)}: ${code ?? 'connection failed'})`,
+      where,
+    );
+  }
+}
+
+export function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}
+
+/** Parses a JSON body with a schema at the boundary; anything else is BAD_RESPONSE. */
+export function parseBody<T>(service: string, res: HttpResponse, schema: z.ZodType<T>, what: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(res.text);
+  } catch {
+    throw new VigilError(ErrorCode.BAD_RESPONSE, `${service} answered ${what} with a body that is not JSON`, {
+      service,
+      status: res.status,
+    });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success)
+    throw new VigilError(ErrorCode.BAD_RESPONSE, `${service} answered ${what} with an unexpected shape`, {
+      service,
+      status: res.status,
+      issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+    });
+  return parsed.data;
+}
+
+/**
+ * The human message of an OpenStack error body: Nova's `{"<faultName>": {code, message}}` or
+ * keystone(middleware)'s `{"error": {code, title, message}}`. Falls back to a short raw excerpt.
+ */
+export function faultMessage(res: HttpResponse): string {
+  try {
+    const json: unknown = JSON.parse(res.text);
+    if (json && typeof json === 'object') {
+      const values = Object.values(json as Record<string, unknown>);
+      const first = values.length === 1 ? values[0] : undefined;
+      if (first && typeof first === 'object' && 'message' in first) {
+        const message = first.message;
+        if (typeof message === 'string') return message;
+      }
+    }
+  } catch {
+    // not JSON: fall through to the excerpt
+  }
+  return res.text.slice(0, 200) || `HTTP ${res.status}`;
+}

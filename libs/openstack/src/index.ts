@@ -1,0 +1,10 @@
+export * from './microversion';
+export { backoffDelayMs, MAX_BACKOFF_MS } from './backoff';
+export { parseExpiresAt, selectEndpoint, normalizeInterface } from './token';
+export type { CatalogEntry, EndpointQuery, TokenInfo } from './token';
+export { KeystoneSession, authRequestBody } from './keystone-session';
+export type { KeystoneSessionOptions, ServiceAuth } from './keystone-session';
+export { NovaClient } from './nova-client';
+export type { NovaClientOptions } from './nova-client';
+export { versionRootOf, novaErrorCode } from './nova-http';
+export * from './nova-types';

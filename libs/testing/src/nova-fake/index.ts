@@ -1,0 +1,10 @@
+export * from './nova-fake';
+export { NovaModel } from './model/nova-model';
+export { AggregateRegistry } from './model/aggregates';
+export type { NovaModelOptions, ServiceUpdate } from './model/nova-model';
+export { EvacuationEngine, pickHost } from './model/evacuation';
+export type { EvacuationTiming } from './model/evacuation';
+export * from './model/types';
+export { readRequestedVersion } from './request-version';
+export type { RequestedVersion } from './request-version';
+export * from './openstack-fixture';
