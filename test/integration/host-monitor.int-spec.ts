@@ -142,7 +142,9 @@ describe('host monitor (in-process, real probes, loopback controller)', () => {
       'libvirtd failed',
       (h) => h.components.libvirtd?.state === 'failed',
     );
-    expect(libvirtDown.components.libvirtd?.reason).toMatch(/^socket .*libvirt-sock: (ENOENT|ECONNREFUSED|ECONNRESET)$/);
+    expect(libvirtDown.components.libvirtd?.reason).toMatch(
+      /^socket .*libvirt-sock: (ENOENT|ECONNREFUSED|ECONNRESET)$/,
+    );
 
     const seqs = controller.heartbeatsOf('cmp-01').map((h) => h.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
