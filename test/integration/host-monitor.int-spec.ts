@@ -249,7 +249,7 @@ describe('host monitor (in-process, real probes, loopback controller)', () => {
     expect(posts.map((p) => p.status).slice(0, 2)).toEqual([503, 202]);
     expect(JSON.parse(posts[0]?.body ?? '{}')).toMatchObject({ eventId: events[0]?.body.eventId });
     // The controller may record the second event a moment before the monitor counts its 202.
-    await waitFor(() => monitor.stats().instanceEvents.delivered === 2, { what: 'second delivery counted' });
+    await waitFor(() => monitor.stats().instanceEvents?.delivered === 2, { what: 'second delivery counted' });
     expect(monitor.stats().instanceEvents).toMatchObject({ observed: 2, delivered: 2, dropped: 0 });
     // The secret reaches neither the argv nor the environment of the commands the monitor runs.
     expect(readFileSync(join(dir, 'virsh-argv.log'), 'utf8')).toContain('event --all --loop');

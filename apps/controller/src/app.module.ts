@@ -3,9 +3,11 @@ import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { type ControllerConfig, type Logger } from '@vigil/config';
 import { AuthGuard, TOKEN_VALIDATOR, type TokenValidator } from './api/auth';
 import { ErrorFilter } from './api/error.filter';
+import { MasakariApiModule } from './api/masakari/masakari-api.module';
 import { OpenApiController } from './api/openapi/openapi.controller';
 import { OpenApiService } from './api/openapi/openapi.service';
 import { VersionsController } from './api/versions.controller';
+import { VigilApiModule } from './api/vigil/vigil-api.module';
 import { type RedisConnection } from './platform/redis-connection';
 import { CONFIG, LOGGER, REDIS } from './platform/tokens';
 
@@ -36,7 +38,7 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(deps), DiscoveryModule],
+      imports: [PlatformModule.forRoot(deps), DiscoveryModule, MasakariApiModule, VigilApiModule],
       controllers: [VersionsController, OpenApiController],
       providers: [
         OpenApiService,

@@ -11,6 +11,10 @@ import { microversionMiddleware } from './api/microversion';
 import { AppModule } from './app.module';
 import { NestPinoLogger } from './platform/nest-logger';
 import { RedisConnection } from './platform/redis-connection';
+import { REDIS } from './platform/tokens';
+import { type Redis } from '@vigil/redis';
+
+const REDIS_READY_AT_BOOT_MS = 5000;
 
 export interface ControllerApp {
   app: INestApplication;
@@ -53,6 +57,10 @@ export async function startController(options: ControllerAppOptions): Promise<Co
     { bodyParser: false, logger: new NestPinoLogger(logger) },
   );
   app.enableShutdownHooks();
+  // Answer the first requests from a connected store rather than 503; a Redis that stays down past this
+  // is reported and the API starts anyway (it answers 503 and reconnects).
+  if (!(await waitUntilReady(app.get<Redis>(REDIS), REDIS_READY_AT_BOOT_MS)))
+    logger.warn({ waitedMs: REDIS_READY_AT_BOOT_MS }, 'Redis not reachable at boot; starting the API anyway');
   await app.listen(config.api.port, config.api.host);
   const address = (app.getHttpServer() as import('node:http').Server).address();
   const port = address && typeof address === 'object' ? address.port : config.api.port;
@@ -86,4 +94,19 @@ function jsonBody(limitBytes: number) {
       res.status(400).json(faultBody(400, 'Malformed request body: the body is not valid JSON.'));
     });
   };
+}
+
+function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    client.once('ready', onReady);
+  });
 }
