@@ -8,14 +8,18 @@ import { OpenApiController } from './api/openapi/openapi.controller';
 import { OpenApiService } from './api/openapi/openapi.service';
 import { VersionsController } from './api/versions.controller';
 import { VigilApiModule } from './api/vigil/vigil-api.module';
+import { DetectionModule } from './detection/detection.module';
 import { type RedisConnection } from './platform/redis-connection';
-import { CONFIG, LOGGER, REDIS } from './platform/tokens';
+import { OpenStackClients } from './platform/openstack-clients';
+import { CONFIG, LOGGER, OPENSTACK, REDIS } from './platform/tokens';
 
 export interface AppDependencies {
   config: ControllerConfig;
   logger: Logger;
   redis: RedisConnection;
   tokenValidator: TokenValidator;
+  /** Shared with the token validator when Keystone auth is on; built from config otherwise. */
+  openstack?: OpenStackClients;
 }
 
 /** Process-wide singletons, built before Nest starts (config, logger, Redis) and shared by every module. */
@@ -27,6 +31,7 @@ export class PlatformModule {
       { provide: CONFIG, useValue: deps.config },
       { provide: LOGGER, useValue: deps.logger },
       { provide: REDIS, useFactory: () => deps.redis.client('command') },
+      { provide: OPENSTACK, useValue: deps.openstack ?? new OpenStackClients(deps.config, deps.logger) },
       { provide: TOKEN_VALIDATOR, useValue: deps.tokenValidator },
     ];
     return { module: PlatformModule, providers, exports: providers };
@@ -38,7 +43,13 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(deps), DiscoveryModule, MasakariApiModule, VigilApiModule],
+      imports: [
+        PlatformModule.forRoot(deps),
+        DiscoveryModule,
+        MasakariApiModule,
+        VigilApiModule,
+        DetectionModule,
+      ],
       controllers: [VersionsController, OpenApiController],
       providers: [
         OpenApiService,

@@ -5,11 +5,12 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { type ControllerConfig, type Logger } from '@vigil/config';
 import { stripProjectIdFromUrl, NoAuthValidator, type TokenValidator } from './api/auth';
-import { keystoneTokenValidatorFrom } from './api/keystone-token-validator';
+import { KeystoneTokenValidator } from './api/keystone-token-validator';
 import { faultBody } from './api/fault';
 import { microversionMiddleware } from './api/microversion';
 import { AppModule } from './app.module';
 import { NestPinoLogger } from './platform/nest-logger';
+import { OpenStackClients } from './platform/openstack-clients';
 import { RedisConnection } from './platform/redis-connection';
 import { REDIS } from './platform/tokens';
 import { type Redis } from '@vigil/redis';
@@ -39,10 +40,14 @@ export async function startController(options: ControllerAppOptions): Promise<Co
       'auth.strategy is noauth: every caller is treated as an admin. Never run this in production.',
     );
   const redis = await RedisConnection.open(config, logger);
+  const openstack = new OpenStackClients(config, logger);
   const tokenValidator =
     options.tokenValidator ??
-    (config.auth.strategy === 'keystone'
-      ? keystoneTokenValidatorFrom(config, logger)
+    (config.auth.strategy === 'keystone' && openstack.session
+      ? new KeystoneTokenValidator({
+          introspector: openstack.session,
+          cacheTtlMs: config.auth.tokenCacheTtlMs,
+        })
       : new NoAuthValidator());
 
   const server = express();
@@ -52,7 +57,7 @@ export async function startController(options: ControllerAppOptions): Promise<Co
   server.use('/v1', microversionMiddleware);
 
   const app = await NestFactory.create(
-    AppModule.forRoot({ config, logger, redis, tokenValidator }),
+    AppModule.forRoot({ config, logger, redis, tokenValidator, openstack }),
     new ExpressAdapter(server),
     { bodyParser: false, logger: new NestPinoLogger(logger) },
   );
@@ -79,7 +84,15 @@ export async function startController(options: ControllerAppOptions): Promise<Co
 
 /** JSON bodies only; parse errors and oversize bodies answer in Masakari's fault format. */
 function jsonBody(limitBytes: number) {
-  const parser = express.json({ limit: limitBytes, type: () => true, strict: false });
+  const parser = express.json({
+    limit: limitBytes,
+    type: () => true,
+    strict: false,
+    // Signed intake routes verify the HMAC over the exact bytes received, not a re-serialization.
+    verify: (req, _res, buf) => {
+      (req as Request & { rawBody?: Buffer }).rawBody = buf;
+    },
+  });
   return (req: Request, res: Response, next: NextFunction): void => {
     const hasBody =
       Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;

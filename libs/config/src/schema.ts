@@ -144,6 +144,263 @@ export const masakariSchema = z
   })
   .strict();
 
+/** Heartbeat and instance-event intake (signed by each host monitor). */
+export const intakeSchema = z
+  .object({
+    /**
+     * Key each host's heartbeat secret is derived from (HMAC(key, host)); secret, at least 32 characters,
+     * never logged. Unset = heartbeat intake disabled (its routes answer 503) and a warning at boot.
+     */
+    heartbeatMasterKey: z.string().min(32).optional(),
+    /** Largest accepted gap between a signature's timestamp and our clock, ms (409 beyond). Default 30000, the contract's cap. */
+    maxSkewMs: z.number().int().min(100).max(30_000).default(30_000),
+    /** Accepted heartbeats are written to Redis in one pipeline this often, ms. Default 200. */
+    flushIntervalMs: z.number().int().min(10).max(5000).default(200),
+    /** Instance events kept per host when no event sink is wired (capped list). Default 100. */
+    instanceEventsKept: z.number().int().min(1).default(100),
+  })
+  .strict();
+
+const componentPolicy = z.enum(['fence-and-evacuate', 'disable', 'alert']);
+
+/** Per-segment storm limits; a segment's own detection policy can override each key. */
+export const stormGuardSchema = z
+  .object({
+    /** Hosts of a segment that turned suspect within this window count together, ms. Default 60000. */
+    windowMs: z.number().int().min(100).default(60_000),
+    /** More than this share (percent) of a segment suspect within the window suspends fencing there. Default 33. A lone suspect never trips it. */
+    maxFailedPercent: z.number().min(0).max(100).default(33),
+    /** More than this many suspect hosts of a segment within the window suspends fencing there. Unset = no absolute cap. */
+    maxFailedHosts: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+/** How suspect hosts are confirmed failed, and what component failures lead to. Segment policies override it. */
+export const detectionPolicySchema = z
+  .object({
+    /** A host silent this long is suspect, ms. Default 3000. */
+    heartbeatTimeoutMs: z.number().int().min(50).default(3000),
+    /**
+     * A suspect is confirmed no sooner than this after it went suspect, ms, so hosts that fail together
+     * are all counted by the storm guard before any is fenced. Default 1000.
+     */
+    suspectHoldMs: z.number().int().min(0).default(1000),
+    /** Independent pieces of evidence (besides silence) needed to confirm a suspect as failed. Default 1. */
+    minEvidence: z.number().int().min(1).max(5).default(1),
+    /** Evidence sources that count towards `minEvidence`. Default all five. */
+    evidenceSources: z
+      .array(z.enum(['nova', 'bmc', 'peers', 'masakari', 'alerts']))
+      .min(1)
+      .default(['nova', 'bmc', 'peers', 'masakari', 'alerts']),
+    /** OVS dead on a heartbeating host. Default `disable` (disable nova-compute + alert, no fencing). */
+    ovs: componentPolicy.default('disable'),
+    /** libvirt dead on a heartbeating host. Default `disable`. */
+    libvirt: componentPolicy.default('disable'),
+    stormGuard: stormGuardSchema.default(stormGuardSchema.parse({})),
+  })
+  .strict();
+
+export const detectionSchema = detectionPolicySchema
+  .extend({
+    /** How often the leader evaluates every host, ms. Default 500. */
+    sweepIntervalMs: z.number().int().min(20).default(500),
+    /** Timeout of each Nova / BMC evidence probe; a probe that times out counts as unknown, ms. Default 2000. */
+    evidenceTimeoutMs: z.number().int().min(10).default(2000),
+    /** Masakari notifications and alerts older than this are no longer evidence, ms. Default 120000. */
+    evidenceMaxAgeMs: z.number().int().min(100).default(120_000),
+    /** Timeline entries kept per host. Default 200. */
+    timelineMaxEntries: z.number().int().min(1).default(200),
+    /** Share (percent) of all monitored hosts going silent within `cliffWindowMs` that means our own network failed. Default 50. */
+    cliffPercent: z.number().min(1).max(100).default(50),
+    /** Window of the heartbeat-cliff detector, ms. Default 10000. */
+    cliffWindowMs: z.number().int().min(100).default(10_000),
+    /** Below this many monitored hosts the cliff detector stays off (one host of two is not a cliff). Default 4. */
+    cliffMinHosts: z.number().int().min(2).default(4),
+  })
+  .strict();
+
+/** The single active detector: a Redis lease with a fencing token. */
+export const leadershipSchema = z
+  .object({
+    /** Lease lifetime; a replica takes over this long after the leader stops renewing, ms. Default 5000. */
+    leaseTtlMs: z.number().int().min(100).default(5000),
+    /** How often the leader renews (and followers try to acquire), ms. Default 1000; keep under leaseTtlMs / 2. */
+    renewIntervalMs: z.number().int().min(20).default(1000),
+  })
+  .strict()
+  .refine((v) => v.renewIntervalMs * 2 <= v.leaseTtlMs, {
+    path: ['renewIntervalMs'],
+    message: 'must be at most leaseTtlMs / 2',
+  });
+
+/** Which instances a host failure moves, and which never (service VMs such as Octavia amphorae). */
+export const recoveryPolicySchema = z
+  .object({
+    /** Masakari `evacuate_all_instances`: true moves every instance (HA-enabled first); false only HA-enabled ones. */
+    evacuateAllInstances: z.boolean().default(true),
+    /** Metadata key marking an instance HA-enabled (value `True`, case-insensitive). Masakari's default. */
+    haEnabledKey: z.string().min(1).default('HA_Enabled'),
+    /** Metadata key holding an integer restart priority; higher moves first. Default 0. */
+    priorityKey: z.string().min(1).default('vigil:priority'),
+    /** Masakari `ignore_instances_in_error_state`: skip ERROR instances. */
+    ignoreErrorInstances: z.boolean().default(false),
+    /** Instances never moved: any metadata key/value match, project id, or flavor name. */
+    exclude: z
+      .object({
+        /** key → value; an instance with that exact metadata value is excluded. */
+        metadata: z.record(z.string(), z.string()).default({}),
+        projects: z.array(z.string().min(1)).default([]),
+        flavors: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ metadata: {}, projects: [], flavors: [] }),
+  })
+  .strict();
+
+export const recoverySchema = z
+  .object({
+    /** Evacuations in flight at once, whole controller. Default 10. */
+    globalConcurrency: z.number().int().min(1).default(10),
+    /** Evacuations in flight at once per segment. Default 6. */
+    segmentConcurrency: z.number().int().min(1).default(6),
+    /** Evacuations in flight at once per incident (Masakari runs 3). Default 3. */
+    incidentConcurrency: z.number().int().min(1).default(3),
+    /** Evacuation jobs started toward Nova per `novaRateWindowMs`. Default 10. */
+    novaRateMax: z.number().int().min(1).default(10),
+    /** Window of the Nova rate limit, in ms. Default 1000. */
+    novaRateWindowMs: z.number().int().min(1).default(1000),
+    /** Budget of one power-off-and-verify attempt, in ms. Default 120000. */
+    fenceTimeoutMs: z.number().int().min(100).default(120_000),
+    /** Power-off attempts before the incident goes to `error`. Default 3. */
+    fenceAttempts: z.number().int().min(1).default(3),
+    /** First fencing retry delay in ms, doubled each attempt. Default 5000. */
+    fenceBackoffMs: z.number().int().min(0).default(5000),
+    /** How long one evacuation may take to be confirmed, in ms (Masakari: 90 s). Default 300000. */
+    confirmTimeoutMs: z.number().int().min(100).default(300_000),
+    /** Interval between confirmation polls of a moving instance, in ms. Default 3000. */
+    pollIntervalMs: z.number().int().min(10).default(3000),
+    /** Evacuation attempts per instance (each failed one tries another target). Default 3. */
+    evacuationAttempts: z.number().int().min(1).default(3),
+    /** Delay before a retryable Nova error (5xx, timeout) is retried, in ms. Default 2000. */
+    novaRetryDelayMs: z.number().int().min(0).default(2000),
+    /** How long a move waits for a free concurrency slot before checking again, in ms. Default 1000. */
+    slotWaitMs: z.number().int().min(10).default(1000),
+    /** Masakari's periodic retry: an `error` incident runs again after this delay, in ms. Default 120000. */
+    errorRetryDelayMs: z.number().int().min(0).default(120_000),
+    /** Automatic runs of an incident before it is `failed` (Masakari: error, one retry, then failed). Default 2. */
+    maxRounds: z.number().int().min(1).default(2),
+    /** BullMQ job lock; a job whose worker died is taken over after about this long, in ms. Default 30000. */
+    jobLockMs: z.number().int().min(1000).default(30_000),
+    /** A returning host must report healthy this long before `reinstate` proceeds, in ms. Default 300000. */
+    probationMs: z.number().int().min(0).default(300_000),
+    /** How long `reinstate` waits for Nova to report the service up after force-down is unset, in ms. Default 120000. */
+    serviceUpTimeoutMs: z.number().int().min(100).default(120_000),
+    policy: recoveryPolicySchema.default(recoveryPolicySchema.parse({})),
+  })
+  .strict();
+
+/** Liveness, readiness and `/metrics`. */
+export const healthSchema = z
+  .object({
+    /** Readiness PINGs Redis; slower than this counts as unreachable, ms. Default 500. */
+    redisPingTimeoutMs: z.number().int().min(10).default(500),
+    /** Each scrape-time collector (hosts by state, queue depths...) gets this long; then its last value is shown, ms. Default 250. */
+    collectorTimeoutMs: z.number().int().min(10).default(250),
+    /** Export Node.js process metrics (CPU, memory, event-loop lag) as `vigil_process_*` / `vigil_nodejs_*`. Default true. */
+    processMetrics: z.boolean().default(true),
+  })
+  .strict();
+
+/** Evidence kinds an alert can carry; none of them fences on its own. */
+export const alertEvidenceKinds = [
+  'host-unreachable',
+  'nova-compute-down',
+  'libvirt-down',
+  'ovs-down',
+  'bmc-alert',
+] as const;
+
+/** One mapping rule: which alerts it takes, where their host is, and what they mean. First matching rule wins. */
+export const alertRuleSchema = z
+  .object({
+    /** Label → exact value; all must match. */
+    match: z.record(z.string(), z.string()).default({}),
+    /** Label → regex, anchored like Prometheus (`^(?:re)$`); all must match. A missing label matches as "". */
+    matchRe: z.record(z.string(), z.string()).default({}),
+    /** Labels holding the host, tried in order (a static `host` label first, then e.g. `instance`). */
+    hostLabels: z.array(z.string().min(1)).min(1).default(['host', 'instance']),
+    /** Remove a trailing `:port` (and IPv6 brackets) from the host value. Default true. */
+    stripPort: z.boolean().default(true),
+    kind: z.enum(alertEvidenceKinds),
+  })
+  .strict();
+
+/** Alertmanager and generic webhooks (alerts become detection evidence, never a fencing order). */
+export const alertsSchema = z
+  .object({
+    /**
+     * Webhook credentials: a bearer token, HTTP basic (username + password), or both. Secrets, never logged.
+     * Unset = the webhook routes answer 503 (configure auth, or bind the API to a trusted interface and set `allowUnauthenticated`).
+     */
+    auth: z
+      .object({
+        bearerToken: z.string().min(16).optional(),
+        username: z.string().min(1).optional(),
+        password: z.string().min(8).optional(),
+      })
+      .strict()
+      .refine((a) => (a.username === undefined) === (a.password === undefined), {
+        message: 'username and password go together',
+      })
+      .refine((a) => a.bearerToken !== undefined || a.username !== undefined, {
+        message: 'set bearerToken or username + password',
+      })
+      .optional(),
+    /** Accept webhook calls without credentials (API bound to a trusted interface only). Default false. */
+    allowUnauthenticated: z.boolean().default(false),
+    /** An alert occurrence (fingerprint + startsAt + status) seen within this window is a duplicate, ms. Default 21600000 (6 h, above Alertmanager's 4 h repeat_interval). */
+    dedupTtlMs: z.number().int().min(1000).default(21_600_000),
+    /** Mapping rules, first match wins. Unset = the built-in rules for node_exporter, openstack-exporter, libvirt, OVS and IPMI alerts. */
+    rules: z.array(alertRuleSchema).min(1).optional(),
+    /** FQDN or IP (after port stripping) → Nova service host, e.g. `cmp-01.example: cmp-01`. Unlisted values are used as they are. */
+    hostAliases: z.record(z.string(), z.string().min(1)).default({}),
+  })
+  .strict()
+  .refine((a) => !(a.auth && a.allowUnauthenticated), {
+    path: ['allowUnauthenticated'],
+    message: 'set either auth or allowUnauthenticated',
+  });
+
+/** One receiver of outbound CloudEvents. */
+export const eventWebhookSchema = z
+  .object({
+    url: z.string().url(),
+    /** HMAC-SHA256 key; when set, each POST carries `X-Vigil-Signature: sha256=<hex of HMAC(body)>`. Secret, never logged. */
+    secret: z.string().min(16).optional(),
+    /** Event types sent (e.g. `io.vigil.incident.fenced`); unset = all. */
+    types: z.array(z.string().min(1)).min(1).optional(),
+    /** Timeout of one POST, ms. Default 5000. */
+    timeoutMs: z.number().int().min(10).default(5000),
+  })
+  .strict();
+
+/** Outbound incident notifications (CloudEvents 1.0, structured JSON). Best effort: never delays recovery. */
+export const eventsSchema = z
+  .object({
+    webhooks: z.array(eventWebhookSchema).default([]),
+    /** CloudEvents `source` of every event. Default `/vigil`. */
+    source: z.string().min(1).default('/vigil'),
+    /** Events waiting per receiver; beyond it the oldest is dropped and counted. Default 1000. */
+    maxQueued: z.number().int().min(1).default(1000),
+    /** Delivery attempts per event and receiver (5xx, 408, 429 and transport errors are retried). Default 6. */
+    maxAttempts: z.number().int().min(1).max(20).default(6),
+    /** First retry delay, doubled each attempt, ms. Default 1000. */
+    retryBaseDelayMs: z.number().int().min(1).default(1000),
+    /** Cap of the retry delay, ms. Default 60000. */
+    retryMaxDelayMs: z.number().int().min(1).default(60_000),
+  })
+  .strict();
+
 export const controllerConfigSchema = z
   .object({
     /** Directory for embedded Redis data and the generated encryption key. */
@@ -156,6 +413,13 @@ export const controllerConfigSchema = z
     nova: novaSchema.default(novaSchema.parse({})),
     secrets: secretsSchema.default({}),
     masakari: masakariSchema.default(masakariSchema.parse({})),
+    recovery: recoverySchema.default(recoverySchema.parse({})),
+    intake: intakeSchema.default(intakeSchema.parse({})),
+    detection: detectionSchema.default(detectionSchema.parse({})),
+    leadership: leadershipSchema.default(leadershipSchema.parse({})),
+    health: healthSchema.default(healthSchema.parse({})),
+    alerts: alertsSchema.default(alertsSchema.parse({})),
+    events: eventsSchema.default(eventsSchema.parse({})),
   })
   .strict()
   // `when` runs this check even if other keys failed, so the boot error lists every problem at once.
@@ -171,3 +435,15 @@ export type KeystoneConfig = z.infer<typeof keystoneSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type NovaConfig = z.infer<typeof novaSchema>;
 export type LogConfig = z.infer<typeof logSchema>;
+export type RecoveryConfig = z.infer<typeof recoverySchema>;
+export type RecoveryPolicy = z.infer<typeof recoveryPolicySchema>;
+export type IntakeConfig = z.infer<typeof intakeSchema>;
+export type DetectionConfig = z.infer<typeof detectionSchema>;
+export type DetectionPolicyConfig = z.infer<typeof detectionPolicySchema>;
+export type LeadershipConfig = z.infer<typeof leadershipSchema>;
+export type HealthConfig = z.infer<typeof healthSchema>;
+export type AlertsConfig = z.infer<typeof alertsSchema>;
+export type AlertRule = z.infer<typeof alertRuleSchema>;
+export type AlertEvidenceKind = (typeof alertEvidenceKinds)[number];
+export type EventsConfig = z.infer<typeof eventsSchema>;
+export type EventWebhookConfig = z.infer<typeof eventWebhookSchema>;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type ControllerConfig, type Logger } from '@vigil/config';
-import { CONFIG, LOGGER } from '../platform/tokens';
+import { type Logger } from '@vigil/config';
+import { type OpenStackClients } from '../platform/openstack-clients';
+import { LOGGER, OPENSTACK } from '../platform/tokens';
 
 /**
  * Answers "does Nova have a nova-compute service on exactly this host name?" (case-sensitive), which
@@ -12,9 +13,8 @@ export interface ComputeHostDirectory {
 export const COMPUTE_HOST_DIRECTORY = Symbol('COMPUTE_HOST_DIRECTORY');
 
 /**
- * The default until a Nova-backed directory is wired with `use()`: in noauth development mode (no
- * keystone section) every host is accepted, since there is no Nova to ask; with Keystone configured,
- * hosts are refused rather than registered unchecked.
+ * Asks Nova when a keystone section is configured (the production case). Without one (noauth development
+ * mode) there is no Nova to ask and every host is accepted, with a warning. Tests replace it with `use()`.
  */
 @Injectable()
 export class ConfiguredComputeHostDirectory implements ComputeHostDirectory {
@@ -22,9 +22,15 @@ export class ConfiguredComputeHostDirectory implements ComputeHostDirectory {
   private warned = false;
 
   constructor(
-    @Inject(CONFIG) private readonly config: ControllerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(OPENSTACK) openstack: OpenStackClients,
+  ) {
+    const nova = openstack.nova;
+    if (nova)
+      this.delegate = {
+        hasComputeService: async (host) => (await nova.findComputeService(host)) !== undefined,
+      };
+  }
 
   /** Replaces the default answer (Nova-backed directory in production, a set in tests). */
   use(directory: ComputeHostDirectory): void {
@@ -33,12 +39,11 @@ export class ConfiguredComputeHostDirectory implements ComputeHostDirectory {
 
   async hasComputeService(host: string): Promise<boolean> {
     if (this.delegate) return this.delegate.hasComputeService(host);
-    if (this.config.keystone === undefined) return true;
     if (!this.warned) {
       this.warned = true;
-      this.logger.warn('no Nova compute host directory is wired: host registrations are refused');
+      this.logger.warn('no keystone section configured: hosts are registered without checking Nova');
     }
-    return false;
+    return true;
   }
 }
 

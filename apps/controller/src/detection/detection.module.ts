@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { IntakeModule } from '../intake/intake.module';
+import { LeadershipModule } from '../leadership/leadership.module';
+import { DetectionController } from './detection.controller';
+import { DetectionService } from './detection.service';
+import { DetectionStore } from './detection-store';
+import { DetectionViewService } from './detection-view.service';
+import { DetectionPortsModule } from './ports.module';
+
+/** Intake → detection → (incident opener). Detection itself runs only while this replica leads. */
+@Module({
+  imports: [IntakeModule, LeadershipModule, DetectionPortsModule],
+  controllers: [DetectionController],
+  providers: [DetectionService, DetectionStore, DetectionViewService],
+  exports: [DetectionService, DetectionPortsModule, LeadershipModule],
+})
+export class DetectionModule {}

@@ -1,0 +1,403 @@
+import { detectionSchema } from '@vigil/config';
+import { type ComponentState } from '@vigil/contracts';
+import { evaluate } from './evaluate';
+import {
+  type DetectionInput,
+  type DetectionPolicy,
+  type Evidence,
+  type HostObservation,
+  type HostRecord,
+  type ProbeResults,
+  type StormGuardState,
+  type StormScope,
+} from './model';
+
+const defaults = detectionSchema.parse({});
+const policy: DetectionPolicy = { ...defaults, heartbeatTimeoutMs: 3000, suspectHoldMs: 0 };
+const settings = { evidenceMaxAgeMs: 120_000, cliffPercent: 50, cliffWindowMs: 10_000, cliffMinHosts: 4 };
+const NOW = 1_000_000;
+
+interface HostSpec {
+  host: string;
+  segment?: string;
+  /** ms before NOW of the last heartbeat; undefined = never. */
+  lastHbAgo?: number;
+  components?: Record<string, 'ok' | 'failed'>;
+  peers?: Array<{ host: string; reachable: boolean }>;
+  probes?: Partial<ProbeResults>;
+  evidence?: Evidence[];
+  onMaintenance?: boolean;
+  segmentEnabled?: boolean;
+}
+
+function observe(s: HostSpec): HostObservation {
+  return {
+    host: s.host,
+    segmentUuid: s.segment ?? 'seg-a',
+    onMaintenance: s.onMaintenance ?? false,
+    segmentEnabled: s.segmentEnabled ?? true,
+    ...(s.lastHbAgo === undefined
+      ? {}
+      : {
+          heartbeat: {
+            receivedAt: NOW - s.lastHbAgo,
+            bootId: 'boot',
+            runId: 'run',
+            seq: 1,
+            intervalMs: 1000,
+            components: Object.fromEntries(
+              Object.entries(s.components ?? { 'nova-compute': 'ok' }).map(([k, v]) => [
+                k,
+                { state: v as ComponentState },
+              ]),
+            ),
+            ...(s.peers ? { peers: s.peers } : {}),
+          },
+        }),
+    probes: { nova: 'unknown', bmc: 'unknown', ...s.probes },
+    evidence: s.evidence ?? [],
+  };
+}
+
+function rec(host: string, state: HostRecord['state'], extra: Partial<HostRecord> = {}): HostRecord {
+  return {
+    host,
+    segmentUuid: 'seg-a',
+    state,
+    since: NOW - 5000,
+    generation: 1,
+    failedComponents: [],
+    ...extra,
+  };
+}
+
+function run(
+  hosts: HostSpec[],
+  previous: HostRecord[] = [],
+  opts: { policy?: Partial<DetectionPolicy>; guards?: StormGuardState[]; observingSince?: number } = {},
+) {
+  const input: DetectionInput = {
+    now: NOW,
+    observingSince: opts.observingSince ?? 0,
+    hosts: hosts.map(observe),
+    previous: new Map(previous.map((r) => [r.host, r])),
+    guards: new Map<StormScope, StormGuardState>((opts.guards ?? []).map((g) => [g.scope, g])),
+    policyOf: () => ({ ...policy, ...opts.policy }),
+    settings,
+  };
+  const out = evaluate(input);
+  const stateOf = (h: string): string | undefined =>
+    out.records.find((r) => r.host === h)?.state ?? previous.find((r) => r.host === h)?.state;
+  const actionKinds = out.actions.map(
+    (a) => `${a.kind}:${'host' in a ? a.host : 'verdict' in a ? a.verdict.host : a.guard.scope}`,
+  );
+  return { out, stateOf, actionKinds };
+}
+
+/** Healthy companions so a single failure stays under the storm limits. */
+const healthy = (n: number, segment = 'seg-a'): HostSpec[] =>
+  Array.from({ length: n }, (_, i) => ({ host: `ok-${segment}-${i}`, segment, lastHbAgo: 100 }));
+
+describe('evaluate: heartbeat gaps and evidence fusion', () => {
+  const cases: Array<{
+    name: string;
+    target: HostSpec;
+    prev?: HostRecord;
+    expect: string;
+    incident: boolean;
+  }> = [
+    { name: 'fresh heartbeat → up', target: { host: 'h', lastHbAgo: 500 }, expect: 'up', incident: false },
+    {
+      name: 'late heartbeat within the timeout (clock jitter) stays up',
+      target: { host: 'h', lastHbAgo: 2999 },
+      prev: rec('h', 'up'),
+      expect: 'up',
+      incident: false,
+    },
+    {
+      name: 'silent past the timeout, no evidence → suspect',
+      target: { host: 'h', lastHbAgo: 3001 },
+      expect: 'suspect',
+      incident: false,
+    },
+    {
+      name: 'silent + Nova down → failed, incident',
+      target: { host: 'h', lastHbAgo: 4000, probes: { nova: 'down' } },
+      prev: rec('h', 'suspect', { generation: 1, silentSince: NOW - 1000 }),
+      expect: 'failed',
+      incident: true,
+    },
+    {
+      name: 'silent + BMC off overrides a stale Nova up → failed',
+      target: { host: 'h', lastHbAgo: 4000, probes: { nova: 'up', bmc: 'off' } },
+      expect: 'failed',
+      incident: true,
+    },
+    {
+      name: 'silent + Nova still up → isolated-from-controller',
+      target: { host: 'h', lastHbAgo: 4000, probes: { nova: 'up' } },
+      expect: 'isolated-from-controller',
+      incident: false,
+    },
+    {
+      name: 'silent + BMC on only → suspect (a hung host has power)',
+      target: { host: 'h', lastHbAgo: 4000, probes: { bmc: 'on' } },
+      expect: 'suspect',
+      incident: false,
+    },
+    {
+      name: 'silent + recent Masakari STOPPED → failed',
+      target: { host: 'h', lastHbAgo: 4000, evidence: [{ kind: 'masakari-host-stopped', at: NOW - 1000 }] },
+      expect: 'failed',
+      incident: true,
+    },
+    {
+      name: 'Masakari evidence older than the last heartbeat does not count',
+      target: { host: 'h', lastHbAgo: 4000, evidence: [{ kind: 'masakari-host-stopped', at: NOW - 9000 }] },
+      expect: 'suspect',
+      incident: false,
+    },
+    {
+      name: 'silent + firing alert → failed',
+      target: {
+        host: 'h',
+        lastHbAgo: 4000,
+        evidence: [{ kind: 'alert-host-down', at: NOW - 10, alertName: 'HostDown' }],
+      },
+      expect: 'failed',
+      incident: true,
+    },
+    {
+      name: 'confirmed failure stays failed when a probe turns unknown',
+      target: { host: 'h', lastHbAgo: 9000 },
+      prev: rec('h', 'failed', { incidentId: 'inc-1', silentSince: NOW - 6000 }),
+      expect: 'failed',
+      incident: false,
+    },
+    {
+      name: 'a failed host without an incident id asks again (idempotent opener)',
+      target: { host: 'h', lastHbAgo: 9000 },
+      prev: rec('h', 'failed', { silentSince: NOW - 6000 }),
+      expect: 'failed',
+      incident: true,
+    },
+    {
+      name: 'never heartbeated and never tracked → not judged',
+      target: { host: 'h' },
+      expect: 'none',
+      incident: false,
+    },
+  ];
+  it.each(cases)('$name', ({ target, prev, expect: expected, incident }) => {
+    const { stateOf, actionKinds } = run([target, ...healthy(5)], prev ? [prev] : []);
+    expect(stateOf('h') ?? 'none').toBe(expected);
+    expect(actionKinds.includes('open-incident:h')).toBe(incident);
+  });
+
+  it('peer witnesses: a peer that reaches the host makes it isolated, all peers unreachable confirm', () => {
+    const reach = run([
+      { host: 'h', lastHbAgo: 4000, probes: { nova: 'down' } },
+      { host: 'p1', lastHbAgo: 100, peers: [{ host: 'h', reachable: true }] },
+      ...healthy(4),
+    ]);
+    expect(reach.stateOf('h')).toBe('isolated-from-controller');
+    const lost = run([
+      { host: 'h', lastHbAgo: 4000 },
+      { host: 'p1', lastHbAgo: 100, peers: [{ host: 'h', reachable: false }] },
+      ...healthy(4),
+    ]);
+    expect(lost.stateOf('h')).toBe('failed');
+    // A silent peer's report is stale and ignored.
+    const stale = run([
+      { host: 'h', lastHbAgo: 4000 },
+      { host: 'p1', lastHbAgo: 5000, peers: [{ host: 'h', reachable: true }] },
+      ...healthy(8),
+    ]);
+    expect(stale.stateOf('h')).toBe('suspect');
+  });
+
+  it('minEvidence 2 needs two independent sources', () => {
+    const one = run([{ host: 'h', lastHbAgo: 4000, probes: { nova: 'down' } }, ...healthy(5)], [], {
+      policy: { minEvidence: 2 },
+    });
+    expect(one.stateOf('h')).toBe('suspect');
+    const two = run(
+      [{ host: 'h', lastHbAgo: 4000, probes: { nova: 'down', bmc: 'off' } }, ...healthy(5)],
+      [],
+      {
+        policy: { minEvidence: 2 },
+      },
+    );
+    expect(two.stateOf('h')).toBe('failed');
+  });
+
+  it('suspectHoldMs holds a confirmed suspect until the hold elapses', () => {
+    const early = run(
+      [{ host: 'h', lastHbAgo: 4000, probes: { nova: 'down' } }, ...healthy(5)],
+      [rec('h', 'suspect', { silentSince: NOW - 200 })],
+      { policy: { suspectHoldMs: 1000 } },
+    );
+    expect(early.stateOf('h')).toBe('suspect');
+    const late = run(
+      [{ host: 'h', lastHbAgo: 4000, probes: { nova: 'down' } }, ...healthy(5)],
+      [rec('h', 'suspect', { silentSince: NOW - 1200 })],
+      { policy: { suspectHoldMs: 1000 } },
+    );
+    expect(late.stateOf('h')).toBe('failed');
+  });
+
+  it.each([
+    { prev: 'up' as const, hbAgo: 60_000 },
+    { prev: 'failed' as const, hbAgo: 60_000 },
+    { prev: 'suspect' as const, hbAgo: 60_000 },
+  ])('a fresh leader changes nothing about a $prev host it has not heard from yet', ({ prev, hbAgo }) => {
+    const { out } = run(
+      [{ host: 'h', lastHbAgo: hbAgo }, ...healthy(5)],
+      [rec('h', prev, prev === 'up' ? {} : { incidentId: 'i-1', silentSince: NOW - 70_000 })],
+      {
+        observingSince: NOW - 1000,
+      },
+    );
+    expect(out.records.filter((r) => r.host === 'h')).toEqual([]);
+    expect(out.actions).toEqual([]);
+  });
+
+  it('a fresh leader judges a silent host once it has listened for the timeout', () => {
+    const { stateOf } = run([{ host: 'h', lastHbAgo: 60_000 }, ...healthy(5)], [rec('h', 'up')], {
+      observingSince: NOW - 3001,
+    });
+    expect(stateOf('h')).toBe('suspect');
+  });
+});
+
+describe('evaluate: flapping and generations', () => {
+  it.each([
+    {
+      name: 'up → suspect opens generation 2',
+      prev: rec('h', 'up', { generation: 1 }),
+      hbAgo: 4000,
+      state: 'suspect',
+      gen: 2,
+    },
+    {
+      name: 'suspect → failed keeps the generation',
+      prev: rec('h', 'suspect', { generation: 2, silentSince: NOW - 2000 }),
+      hbAgo: 4000,
+      probes: { nova: 'down' as const },
+      state: 'failed',
+      gen: 2,
+    },
+    {
+      name: 'failed host heartbeating again → up',
+      prev: rec('h', 'failed', { generation: 2, incidentId: 'i' }),
+      hbAgo: 10,
+      state: 'up',
+      gen: 2,
+    },
+    {
+      name: 'isolated → up when heartbeats resume',
+      prev: rec('h', 'isolated-from-controller', { generation: 3 }),
+      hbAgo: 10,
+      state: 'up',
+      gen: 3,
+    },
+  ])('$name', ({ prev, hbAgo, probes, state, gen }) => {
+    const { out } = run(
+      [{ host: 'h', lastHbAgo: hbAgo, ...(probes ? { probes } : {}) }, ...healthy(5)],
+      [prev],
+    );
+    const r = out.records.find((x) => x.host === 'h');
+    expect(r?.state).toBe(state);
+    expect(r?.generation).toBe(gen);
+    expect(r?.incidentId).toBeUndefined();
+    expect(out.timeline.find((t) => t.host === 'h')).toMatchObject({
+      from: prev.state,
+      to: state,
+      generation: gen,
+    });
+  });
+
+  it('no change → no record and no timeline entry', () => {
+    const prev = rec('h', 'up');
+    const { out } = run([{ host: 'h', lastHbAgo: 100 }], [prev]);
+    expect(out.records).toEqual([]);
+    expect(out.timeline).toEqual([]);
+  });
+});
+
+describe('evaluate: component triage', () => {
+  it.each([
+    { comp: 'nova-compute', pol: {}, state: 'degraded', actions: ['disable-compute:h', 'alert:h'] },
+    {
+      comp: 'ovs',
+      pol: { ovs: 'disable' as const },
+      state: 'degraded',
+      actions: ['disable-compute:h', 'alert:h'],
+    },
+    { comp: 'ovs', pol: { ovs: 'alert' as const }, state: 'degraded', actions: ['alert:h'] },
+    {
+      comp: 'ovs',
+      pol: { ovs: 'fence-and-evacuate' as const },
+      state: 'failed',
+      actions: ['disable-compute:h', 'alert:h', 'open-incident:h'],
+    },
+    { comp: 'libvirtd', pol: { libvirt: 'alert' as const }, state: 'degraded', actions: ['alert:h'] },
+    {
+      comp: 'libvirtd',
+      pol: { libvirt: 'disable' as const },
+      state: 'degraded',
+      actions: ['disable-compute:h', 'alert:h'],
+    },
+    { comp: 'neutron-ovs-agent', pol: {}, state: 'degraded', actions: ['alert:h'] },
+  ])('$comp failed with $pol → $state', ({ comp, pol, state, actions }) => {
+    const { stateOf, actionKinds } = run(
+      [{ host: 'h', lastHbAgo: 100, components: { [comp]: 'failed' } }, ...healthy(5)],
+      [rec('h', 'up')],
+      { policy: pol },
+    );
+    expect(stateOf('h')).toBe(state);
+    expect(actionKinds).toEqual(actions);
+  });
+
+  it('nova-compute is never fenced, whatever the policy', () => {
+    const { actionKinds } = run(
+      [{ host: 'h', lastHbAgo: 100, components: { 'nova-compute': 'failed' } }],
+      [],
+      {
+        policy: { ovs: 'fence-and-evacuate', libvirt: 'fence-and-evacuate' },
+      },
+    );
+    expect(actionKinds).not.toContain('open-incident:h');
+  });
+
+  it('an already triaged component is not triaged again; recovery brings the host up', () => {
+    const prev = rec('h', 'degraded', { failedComponents: ['nova-compute'] });
+    const again = run([{ host: 'h', lastHbAgo: 100, components: { 'nova-compute': 'failed' } }], [prev]);
+    expect(again.out.actions).toEqual([]);
+    const healed = run([{ host: 'h', lastHbAgo: 100, components: { 'nova-compute': 'ok' } }], [prev]);
+    expect(healed.stateOf('h')).toBe('up');
+  });
+});
+
+describe('evaluate: maintenance and recovery-owned states', () => {
+  it.each([
+    {
+      name: 'on_maintenance silent host never suspect',
+      spec: { onMaintenance: true, lastHbAgo: 9000, probes: { nova: 'down' as const } },
+    },
+    {
+      name: 'disabled segment never starts recovery',
+      spec: { segmentEnabled: false, lastHbAgo: 9000, probes: { bmc: 'off' as const } },
+    },
+  ])('$name', ({ spec }) => {
+    const { stateOf, out } = run([{ host: 'h', ...spec }, ...healthy(5)], [rec('h', 'up')]);
+    expect(stateOf('h')).toBe('maintenance');
+    expect(out.actions).toEqual([]);
+  });
+
+  it.each(['fenced', 'recovering'] as const)('%s is left to the recovery workflow', (state) => {
+    const { out } = run([{ host: 'h', lastHbAgo: 9000, probes: { nova: 'down' } }], [rec('h', state)]);
+    expect(out.records).toEqual([]);
+    expect(out.actions).toEqual([]);
+  });
+});

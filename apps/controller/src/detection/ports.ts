@@ -1,0 +1,108 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { type Verdict } from './model';
+
+/**
+ * What detection needs from the rest of Vigil, as interfaces with injection tokens. The lead wires the
+ * real implementations (inventory, Nova, fencing drivers, recovery workflow); tests bind simple ones.
+ */
+export interface MonitoredHost {
+  /** nova-compute service host name. */
+  name: string;
+  segmentUuid: string;
+  onMaintenance: boolean;
+  /** Segment `enabled`: a disabled segment never starts recovery. */
+  segmentEnabled: boolean;
+}
+
+export interface MonitoredHostDirectory {
+  /** Every host under monitoring (all segments). Called once per sweep and on intake cache misses. */
+  listMonitoredHosts(): Promise<MonitoredHost[]>;
+}
+export const MONITORED_HOST_DIRECTORY = Symbol('MONITORED_HOST_DIRECTORY');
+
+/** Second opinions about a silent host. Each call must answer within its own timeout; `unknown` on any failure. */
+export interface EvidenceProbe {
+  novaServiceState(host: string): Promise<'up' | 'down' | 'unknown'>;
+  /** Through the fencing drivers (status only, never a power action). */
+  bmcPowerState(host: string): Promise<'on' | 'off' | 'unknown'>;
+}
+export const EVIDENCE_PROBE = Symbol('EVIDENCE_PROBE');
+
+/**
+ * Starts the recovery of a failed host. Detection calls it once per (host, generation), guarded by a
+ * Redis key written under the fencing token; it should still be idempotent on (host, generation) in
+ * case a leader dies between the guard and the answer.
+ */
+export interface IncidentOpener {
+  /** Returns the incident id. */
+  openHostFailure(host: string, verdict: Verdict): Promise<string>;
+}
+export const INCIDENT_OPENER = Symbol('INCIDENT_OPENER');
+
+/** Component triage: disable nova-compute of a host whose agents failed but which is alive (no fencing). */
+export interface ComputeServiceActions {
+  disableCompute(host: string, reason: string): Promise<void>;
+}
+export const COMPUTE_SERVICE_ACTIONS = Symbol('COMPUTE_SERVICE_ACTIONS');
+
+/** A signed instance (VM) event from a host monitor: Masakari's VM notification payload. */
+export interface InstanceEvent {
+  instance_uuid: string;
+  vir_domain_event: string;
+  event: string;
+  generated_time: string;
+}
+
+/** Where instance events go (the Masakari notification pipeline). Unwired = kept in a capped Redis list. */
+export interface InstanceEventSink {
+  accept(host: string, event: InstanceEvent): Promise<void>;
+}
+export const INSTANCE_EVENT_SINK = Symbol('INSTANCE_EVENT_SINK');
+
+export interface DetectionPortBindings {
+  directory?: MonitoredHostDirectory;
+  probe?: EvidenceProbe;
+  incidents?: IncidentOpener;
+  compute?: ComputeServiceActions;
+  instanceEvents?: InstanceEventSink;
+}
+
+/**
+ * The ports as injected (each optional), plus `bind()` for implementations created after the Nest
+ * container (tests, and modules that build their clients late). Until a directory is bound, the sweep
+ * does nothing; an unbound probe answers unknown.
+ */
+@Injectable()
+export class DetectionPorts {
+  private ports: DetectionPortBindings;
+
+  constructor(
+    @Optional() @Inject(MONITORED_HOST_DIRECTORY) directory?: MonitoredHostDirectory,
+    @Optional() @Inject(EVIDENCE_PROBE) probe?: EvidenceProbe,
+    @Optional() @Inject(INCIDENT_OPENER) incidents?: IncidentOpener,
+    @Optional() @Inject(COMPUTE_SERVICE_ACTIONS) compute?: ComputeServiceActions,
+    @Optional() @Inject(INSTANCE_EVENT_SINK) instanceEvents?: InstanceEventSink,
+  ) {
+    this.ports = { directory, probe, incidents, compute, instanceEvents };
+  }
+
+  bind(ports: DetectionPortBindings): void {
+    this.ports = { ...this.ports, ...ports };
+  }
+
+  get directory(): MonitoredHostDirectory | undefined {
+    return this.ports.directory;
+  }
+  get probe(): EvidenceProbe | undefined {
+    return this.ports.probe;
+  }
+  get incidents(): IncidentOpener | undefined {
+    return this.ports.incidents;
+  }
+  get compute(): ComputeServiceActions | undefined {
+    return this.ports.compute;
+  }
+  get instanceEvents(): InstanceEventSink | undefined {
+    return this.ports.instanceEvents;
+  }
+}

@@ -1,0 +1,160 @@
+import { detectionSchema } from '@vigil/config';
+import { evaluate } from './evaluate';
+import { type DetectionPolicy, type HostObservation, type StormGuardState, type StormScope } from './model';
+import { assessStorm, holdingGuard, type Episode } from './storm-guard';
+
+const policy: DetectionPolicy = { ...detectionSchema.parse({}), suspectHoldMs: 0 };
+const settings = { evidenceMaxAgeMs: 120_000, cliffPercent: 50, cliffWindowMs: 10_000, cliffMinHosts: 4 };
+const NOW = 5_000_000;
+
+function episodes(n: number, segmentUuid = 'seg', ago = 100, silent = true): Episode[] {
+  return Array.from({ length: n }, (_, i) => ({
+    host: `${segmentUuid}-${i}`,
+    segmentUuid,
+    startedAt: NOW - ago,
+    silent,
+  }));
+}
+
+function assess(
+  eps: Episode[],
+  sizes: Record<string, number>,
+  opts: { guards?: StormGuardState[]; policy?: Partial<DetectionPolicy['stormGuard']> } = {},
+) {
+  return assessStorm({
+    now: NOW,
+    episodes: eps,
+    segmentSizes: new Map(Object.entries(sizes)),
+    guards: new Map<StormScope, StormGuardState>((opts.guards ?? []).map((g) => [g.scope, g])),
+    policyOf: () => ({ ...policy, stormGuard: { ...policy.stormGuard, ...opts.policy } }),
+    settings,
+  });
+}
+
+describe('assessStorm thresholds', () => {
+  it.each<{ name: string; eps: Episode[]; sizes: Record<string, number>; engaged: string[] }>([
+    {
+      name: 'a lone suspect in a 2-host segment never trips the percent rule',
+      eps: episodes(1),
+      sizes: { seg: 2 },
+      engaged: [],
+    },
+    { name: '2 of 10 (20%) is under 33%', eps: episodes(2), sizes: { seg: 10 }, engaged: [] },
+    {
+      name: '4 of 10 (40%) trips the segment guard',
+      eps: episodes(4),
+      sizes: { seg: 10 },
+      engaged: ['segment:seg'],
+    },
+    {
+      name: 'episodes outside the window do not count',
+      eps: episodes(4, 'seg', 61_000),
+      sizes: { seg: 10 },
+      engaged: [],
+    },
+    {
+      name: '5 of 10 across the whole cloud is a cliff (50%), and also trips the segment',
+      eps: episodes(5),
+      sizes: { seg: 10 },
+      engaged: ['segment:seg', 'global'],
+    },
+    {
+      name: 'cliff counts only silent hosts, not component fence candidates',
+      eps: episodes(5, 'seg', 100, false),
+      sizes: { seg: 10, other: 10 },
+      engaged: ['segment:seg'],
+    },
+    {
+      name: 'cliff spans segments: 3+3 of 12',
+      eps: [...episodes(3, 'a'), ...episodes(3, 'b')],
+      sizes: { a: 6, b: 6 },
+      engaged: ['segment:a', 'segment:b', 'global'],
+    },
+    { name: 'cliff off below cliffMinHosts', eps: episodes(2), sizes: { seg: 3 }, engaged: ['segment:seg'] },
+  ])('$name', ({ eps, sizes, engaged }) => {
+    expect(assess(eps, sizes).newlyEngaged.map((g) => g.scope)).toEqual(engaged);
+  });
+
+  it('maxFailedHosts caps in absolute numbers', () => {
+    expect(
+      assess(episodes(3), { seg: 100 }, { policy: { maxFailedHosts: 2 } }).newlyEngaged.map((g) => g.scope),
+    ).toEqual(['segment:seg']);
+    expect(assess(episodes(2), { seg: 100 }, { policy: { maxFailedHosts: 2 } }).newlyEngaged).toEqual([]);
+  });
+
+  it('a released guard ignores the acknowledged episodes but trips again on new ones', () => {
+    const released: StormGuardState = { scope: 'segment:seg', engaged: false, releasedAt: NOW - 50 };
+    expect(assess(episodes(4, 'seg', 100), { seg: 10 }, { guards: [released] }).newlyEngaged).toEqual([]);
+    const fresh = assess(episodes(4, 'seg', 10), { seg: 10 }, { guards: [released] });
+    expect(fresh.newlyEngaged.map((g) => g.scope)).toEqual(['segment:seg']);
+    expect(fresh.newlyEngaged[0]?.releasedAt).toBe(NOW - 50);
+  });
+
+  it('holdingGuard prefers the global guard', () => {
+    const guards = new Map<StormScope, StormGuardState>([
+      ['segment:seg', { scope: 'segment:seg', engaged: true }],
+      ['global', { scope: 'global', engaged: true }],
+    ]);
+    expect(holdingGuard(guards, 'seg')?.scope).toBe('global');
+    expect(holdingGuard(new Map(), 'seg')).toBeUndefined();
+  });
+});
+
+describe('evaluate under a storm', () => {
+  const hosts = (silent: number, total: number): HostObservation[] =>
+    Array.from({ length: total }, (_, i) => ({
+      host: `h${i}`,
+      segmentUuid: 'seg',
+      onMaintenance: false,
+      segmentEnabled: true,
+      heartbeat: {
+        receivedAt: i < silent ? NOW - 5000 : NOW - 100,
+        bootId: 'b',
+        runId: 'r',
+        seq: 1,
+        intervalMs: 1000,
+        components: {},
+      },
+      probes: { nova: 'down', bmc: 'off' },
+      evidence: [],
+    }));
+
+  const step = (obs: HostObservation[], guards: StormGuardState[] = []) =>
+    evaluate({
+      now: NOW,
+      observingSince: 0,
+      hosts: obs,
+      previous: new Map(),
+      guards: new Map(guards.map((g) => [g.scope, g])),
+      policyOf: () => policy,
+      settings,
+    });
+
+  it('10 of 20 silent: guards engage, suspects stay visible, no incident', () => {
+    const out = step(hosts(10, 20));
+    expect(out.guards.map((g) => g.scope).sort()).toEqual(['global', 'segment:seg']);
+    expect(out.actions.filter((a) => a.kind === 'open-incident')).toEqual([]);
+    expect(out.records.filter((r) => r.state === 'suspect')).toHaveLength(10);
+    expect(out.records.find((r) => r.host === 'h0')?.note).toMatch(/storm guard/);
+    expect(out.actions.filter((a) => a.kind === 'storm-guard-engaged')).toHaveLength(2);
+  });
+
+  it('after release of both guards, the acknowledged failures proceed', () => {
+    const released: StormGuardState[] = [
+      { scope: 'global', engaged: false, releasedAt: NOW },
+      { scope: 'segment:seg', engaged: false, releasedAt: NOW },
+    ];
+    const out = step(hosts(10, 20), released);
+    expect(out.actions.filter((a) => a.kind === 'open-incident')).toHaveLength(10);
+  });
+
+  it('1 of 20 silent opens its incident normally', () => {
+    const out = step(hosts(1, 20));
+    expect(out.guards).toEqual([]);
+    expect(
+      out.actions
+        .filter((a) => a.kind === 'open-incident')
+        .map((a) => (a.kind === 'open-incident' ? a.verdict.host : '')),
+    ).toEqual(['h0']);
+  });
+});

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+const hostName = z.string().min(1).max(255);
+
+/** The Heartbeat contract (libs/contracts heartbeat.ts) as parsed at the edge; unknown keys are dropped. */
+export const heartbeatBodySchema = z.object({
+  v: z.literal(1),
+  host: hostName,
+  bootId: z.string().min(1).max(64),
+  seq: z.number().int().min(0),
+  runId: z.string().min(1).max(64),
+  monoMs: z.number().min(0),
+  intervalMs: z.number().int().min(1),
+  components: z.record(
+    z.string().min(1).max(64),
+    z.object({
+      state: z.enum(['ok', 'failed', 'unknown']),
+      reason: z.string().max(1024).optional(),
+      checkedAt: z.number().optional(),
+    }),
+  ),
+  peers: z
+    .array(z.object({ host: hostName, reachable: z.boolean(), rttMs: z.number().min(0).optional() }))
+    .max(1024)
+    .optional(),
+});
+export type HeartbeatBody = z.infer<typeof heartbeatBodySchema>;
+
+/** Masakari's VM notification payload plus the time the monitor saw it. */
+export const instanceEventBodySchema = z.object({
+  instance_uuid: z.string().min(1).max(64),
+  vir_domain_event: z.string().min(1).max(64),
+  event: z.string().min(1).max(64),
+  generated_time: z.union([z.string().min(1).max(64), z.number()]).transform((v) => String(v)),
+});

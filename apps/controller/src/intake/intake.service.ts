@@ -1,0 +1,174 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type ControllerConfig, type Logger, registerSecret } from '@vigil/config';
+import { ErrorCode, VigilError } from '@vigil/contracts';
+import { type HeartbeatSighting } from '../detection/model';
+import { DetectionPorts } from '../detection/ports';
+import { CONFIG, LOGGER } from '../platform/tokens';
+import { HeartbeatLedger } from './heartbeat-ledger';
+import { heartbeatBodySchema, instanceEventBodySchema } from './intake.schema';
+import { IntakeStore } from './intake-store';
+import { SignatureVerifier, unauthorized } from './signed-request';
+
+/** A signed request as it reached the edge. `body` is the exact text the signature covers. */
+export interface SignedRequest {
+  host: string | undefined;
+  signature: string | undefined;
+  body: string;
+  parsed: unknown;
+}
+
+/** Counters a metrics exporter can read as they are. */
+export interface IntakeCounters {
+  heartbeatsAccepted: number;
+  heartbeatsRejected: number;
+  instanceEventsAccepted: number;
+  flushes: number;
+  flushErrors: number;
+}
+
+/** Directory misses refresh the known-host cache at most this often, so unknown senders cannot hammer it. */
+const DIRECTORY_REFRESH_MIN_MS = 1000;
+
+/**
+ * Heartbeat and instance-event intake: verify, parse, drop replays, remember in memory, and write to
+ * Redis in one batch every `flushIntervalMs` (so thousands of hosts cost one round trip per flush).
+ */
+@Injectable()
+export class IntakeService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly counters: IntakeCounters = {
+    heartbeatsAccepted: 0,
+    heartbeatsRejected: 0,
+    instanceEventsAccepted: 0,
+    flushes: 0,
+    flushErrors: 0,
+  };
+  private readonly verifier: SignatureVerifier;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private stopped = false;
+  private lastFlushFailed = false;
+  private knownHosts: Set<string> | undefined;
+  private knownHostsAt = 0;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: ControllerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly store: IntakeStore,
+    private readonly ledger: HeartbeatLedger,
+    private readonly ports: DetectionPorts,
+  ) {
+    registerSecret(config.intake.heartbeatMasterKey);
+    this.verifier = new SignatureVerifier(config.intake);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.verifier.enabled)
+      this.logger.warn(
+        'intake.heartbeatMasterKey is not set: heartbeat intake is disabled and no host can be detected as failed',
+      );
+    this.scheduleFlush();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.flushing;
+    await this.flush();
+  }
+
+  async acceptHeartbeat(req: SignedRequest, now = Date.now()): Promise<void> {
+    try {
+      const host = this.verifier.verify(req.host, req.body, req.signature, now);
+      const parsed = heartbeatBodySchema.safeParse(req.parsed);
+      if (!parsed.success) throw badBody(parsed.error.issues[0]?.path.join('.') ?? 'body');
+      const hb = parsed.data;
+      if (hb.host !== host) throw badBody('host (differs from the x-vigil-host header)');
+      await this.requireKnownHost(host);
+      await this.store.ensureReachable();
+      if (!this.ledger.knows(host)) this.ledger.seed(host, await this.store.readPosition(host));
+      const sighting: HeartbeatSighting = {
+        receivedAt: now,
+        bootId: hb.bootId,
+        runId: hb.runId,
+        seq: hb.seq,
+        intervalMs: hb.intervalMs,
+        components: hb.components,
+        ...(hb.peers ? { peers: hb.peers.map((p) => ({ host: p.host, reachable: p.reachable })) } : {}),
+      };
+      if (this.ledger.admit(host, sighting) === 'replay')
+        throw new VigilError(
+          ErrorCode.CONFLICT,
+          `Heartbeat rejected: seq ${hb.seq} is not above the last accepted one for this monitor run.`,
+        );
+      this.counters.heartbeatsAccepted++;
+    } catch (err) {
+      this.counters.heartbeatsRejected++;
+      throw err;
+    }
+  }
+
+  async acceptInstanceEvent(pathHost: string, req: SignedRequest, now = Date.now()): Promise<void> {
+    const host = this.verifier.verify(req.host, req.body, req.signature, now);
+    if (host !== pathHost) throw unauthorized('x-vigil-host differs from the host in the path');
+    const parsed = instanceEventBodySchema.safeParse(req.parsed);
+    if (!parsed.success) throw badBody(parsed.error.issues[0]?.path.join('.') ?? 'body');
+    await this.requireKnownHost(host);
+    await this.store.ensureReachable();
+    const sink = this.ports.instanceEvents;
+    if (sink) await sink.accept(host, parsed.data);
+    else
+      await this.store.appendInstanceEvent(
+        host,
+        { ...parsed.data, receivedAt: now },
+        this.config.intake.instanceEventsKept,
+      );
+    this.counters.instanceEventsAccepted++;
+  }
+
+  latestSightings(): ReadonlyMap<string, HeartbeatSighting> {
+    return this.ledger.latestSightings();
+  }
+
+  /** Writes everything pending now (also used on shutdown). */
+  async flush(): Promise<void> {
+    const batch = this.ledger.takePending();
+    if (batch.size === 0) return;
+    try {
+      await this.store.flush(batch);
+      this.counters.flushes++;
+      if (this.lastFlushFailed) this.logger.info('heartbeat flush to Redis works again');
+      this.lastFlushFailed = false;
+    } catch (err) {
+      this.counters.flushErrors++;
+      this.ledger.restorePending(batch);
+      if (!this.lastFlushFailed)
+        this.logger.error({ err, hosts: batch.size }, 'heartbeat flush to Redis failed; retrying');
+      this.lastFlushFailed = true;
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.flushing = this.flush().finally(() => this.scheduleFlush());
+    }, this.config.intake.flushIntervalMs);
+  }
+
+  /** With a host directory wired, only monitored hosts may report (401 otherwise). */
+  private async requireKnownHost(host: string): Promise<void> {
+    const directory = this.ports.directory;
+    if (!directory) return;
+    if (this.knownHosts?.has(host)) return;
+    const now = Date.now();
+    if (!this.knownHosts || now - this.knownHostsAt >= DIRECTORY_REFRESH_MIN_MS) {
+      this.knownHostsAt = now;
+      const hosts = await directory.listMonitoredHosts();
+      this.knownHosts = new Set(hosts.map((h) => h.name));
+    }
+    if (!this.knownHosts.has(host)) throw unauthorized('unknown host');
+  }
+}
+
+function badBody(where: string): VigilError {
+  return new VigilError(ErrorCode.BAD_REQUEST, `Malformed heartbeat body: invalid ${where}.`);
+}

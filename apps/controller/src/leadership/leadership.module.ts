@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { LeaderLease } from './leader-lease';
+
+@Module({ providers: [LeaderLease], exports: [LeaderLease] })
+export class LeadershipModule {}
