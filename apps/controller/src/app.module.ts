@@ -8,6 +8,7 @@ import { OpenApiController } from './api/openapi/openapi.controller';
 import { OpenApiService } from './api/openapi/openapi.service';
 import { VersionsController } from './api/versions.controller';
 import { VigilApiModule } from './api/vigil/vigil-api.module';
+import { DetectionAdaptersModule } from './detection/adapters/detection-adapters.module';
 import { DetectionModule } from './detection/detection.module';
 import { type RedisConnection } from './platform/redis-connection';
 import { OpenStackClients } from './platform/openstack-clients';
@@ -49,6 +50,7 @@ export class AppModule {
         MasakariApiModule,
         VigilApiModule,
         DetectionModule,
+        DetectionAdaptersModule,
       ],
       controllers: [VersionsController, OpenApiController],
       providers: [

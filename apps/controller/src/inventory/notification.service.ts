@@ -36,6 +36,8 @@ export type VMoveInput = Omit<
  */
 @Injectable()
 export class NotificationService {
+  private readonly createdListeners: Array<(n: NotificationRecord) => Promise<void>> = [];
+
   constructor(
     private readonly store: NotificationStore,
     private readonly hosts: HostStore,
@@ -43,6 +45,15 @@ export class NotificationService {
     @Inject(CONFIG) private readonly config: ControllerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /**
+   * Called after each notification is stored (detection takes it as evidence, recovery starts on it).
+   * A failing listener is logged, never fails the request: the notification is already durable, and
+   * recovery also picks up `new` notifications on its periodic sweep.
+   */
+  onCreated(listener: (n: NotificationRecord) => Promise<void>): void {
+    this.createdListeners.push(listener);
+  }
 
   /**
    * Stores a new notification (`new`, or `ignored` when the host's segment is disabled).
@@ -84,6 +95,7 @@ export class NotificationService {
           { notification: record.notification_uuid, type: record.type, host: input.hostname, status },
           'notification received',
         );
+        await this.notifyCreated(record);
         return record;
       case 'host_not_found':
         throw notificationHostUnknown(input.hostname);
@@ -91,6 +103,16 @@ export class NotificationService {
         throw hostOnMaintenance(input.hostname, input.type);
       case 'duplicate':
         throw duplicateNotification(input.hostname, input.type);
+    }
+  }
+
+  private async notifyCreated(record: NotificationRecord): Promise<void> {
+    for (const listener of this.createdListeners) {
+      try {
+        await listener(record);
+      } catch (err) {
+        this.logger.error({ err, notification: record.notification_uuid }, 'notification listener failed');
+      }
     }
   }
 

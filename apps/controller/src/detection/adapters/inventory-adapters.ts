@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { ErrorCode, isVigilError } from '@vigil/contracts';
+import { HostService, NotificationService, SegmentService } from '../../inventory';
+import { type Verdict } from '../model';
+import {
+  type InstanceEvent,
+  type InstanceEventSink,
+  type IncidentOpener,
+  type MonitoredHost,
+  type MonitoredHostDirectory,
+} from '../ports';
+
+const ALL = { limit: Number.MAX_SAFE_INTEGER, sort: [{ key: 'id', dir: 'asc' as const }] };
+
+/** Detection watches every host registered in a segment, with the flags that stop recovery. */
+@Injectable()
+export class InventoryHostDirectory implements MonitoredHostDirectory {
+  constructor(
+    private readonly segments: SegmentService,
+    private readonly hosts: HostService,
+  ) {}
+
+  async listMonitoredHosts(): Promise<MonitoredHost[]> {
+    const segments = await this.segments.list({}, ALL);
+    const perSegment = await Promise.all(
+      segments.map(async (segment) =>
+        (await this.hosts.listInSegment(segment.uuid)).map((h) => ({
+          name: h.name,
+          segmentUuid: segment.uuid,
+          onMaintenance: h.on_maintenance,
+          segmentEnabled: segment.enabled,
+        })),
+      ),
+    );
+    return perSegment.flat();
+  }
+}
+
+/**
+ * A `failed` verdict becomes a Masakari COMPUTE_HOST notification with origin `vigil-detection`: the
+ * recovery engine fences such hosts itself. `host_status: UNKNOWN` is the truth at this point (the host
+ * is silent, not yet proven off); the recovery engine, not the payload, decides what that means.
+ */
+@Injectable()
+export class NotificationIncidentOpener implements IncidentOpener {
+  constructor(
+    private readonly notifications: NotificationService,
+    private readonly hosts: HostService,
+  ) {}
+
+  async openHostFailure(host: string, verdict: Verdict): Promise<string> {
+    try {
+      const created = await this.notifications.create(
+        {
+          type: 'COMPUTE_HOST',
+          hostname: host,
+          generatedAt: new Date(verdict.at),
+          payload: { event: 'STOPPED', host_status: 'UNKNOWN', cluster_status: 'OFFLINE' },
+        },
+        { origin: 'vigil-detection' },
+      );
+      return created.notification_uuid;
+    } catch (err) {
+      // Asked twice for one failure (a leader died between its guard and this answer): the first
+      // notification stands, and it is the incident.
+      if (isVigilError(err) && err.code === ErrorCode.CONFLICT) {
+        const existing = await this.latestOpenIncident(host);
+        if (existing) return existing;
+      }
+      throw err;
+    }
+  }
+
+  private async latestOpenIncident(host: string): Promise<string | undefined> {
+    const record = await this.hosts.findByName(host);
+    if (!record) return undefined;
+    const list = await this.notifications.list(
+      { source_host_uuid: record.uuid, type: 'COMPUTE_HOST' },
+      { limit: 1, sort: [{ key: 'created_at', dir: 'desc' }] },
+    );
+    return list[0]?.notification_uuid;
+  }
+}
+
+/** Instance crashes reported by a host monitor enter the Masakari pipeline as VM notifications. */
+@Injectable()
+export class NotificationInstanceEventSink implements InstanceEventSink {
+  constructor(private readonly notifications: NotificationService) {}
+
+  async accept(host: string, event: InstanceEvent): Promise<void> {
+    try {
+      await this.notifications.create({
+        type: 'VM',
+        hostname: host,
+        generatedAt: new Date(event.generated_time),
+        payload: {
+          instance_uuid: event.instance_uuid,
+          vir_domain_event: event.vir_domain_event,
+          event: event.event,
+        },
+      });
+    } catch (err) {
+      // A redelivered event is a duplicate notification: already in the pipeline.
+      if (isVigilError(err) && err.code === ErrorCode.CONFLICT) return;
+      throw err;
+    }
+  }
+}
