@@ -10,6 +10,9 @@ import { VersionsController } from './api/versions.controller';
 import { VigilApiModule } from './api/vigil/vigil-api.module';
 import { DetectionAdaptersModule } from './detection/adapters/detection-adapters.module';
 import { DetectionModule } from './detection/detection.module';
+import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
+import { AlertsModule } from './intake/alerts/alerts.module';
 import { type RedisConnection } from './platform/redis-connection';
 import { OpenStackClients } from './platform/openstack-clients';
 import { CONFIG, LOGGER, OPENSTACK, REDIS } from './platform/tokens';
@@ -51,6 +54,9 @@ export class AppModule {
         VigilApiModule,
         DetectionModule,
         DetectionAdaptersModule,
+        HealthModule,
+        AlertsModule,
+        EventsModule,
       ],
       controllers: [VersionsController, OpenApiController],
       providers: [
