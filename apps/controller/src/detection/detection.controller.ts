@@ -3,9 +3,10 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { type ControllerConfig } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { authorize } from '../api/auth';
 import { ApiDoc } from '../api/openapi/api-doc.decorator';
+import { VigilMetrics } from '../health/vigil-metrics';
 import { CONFIG } from '../platform/tokens';
 import { DetectionService } from './detection.service';
 import { type ClusterView, DetectionViewService, type HostStateView } from './detection-view.service';
@@ -44,6 +45,7 @@ export class DetectionController {
     @Inject(CONFIG) private readonly config: ControllerConfig,
     private readonly view: DetectionViewService,
     private readonly detection: DetectionService,
+    @Optional() private readonly metrics?: VigilMetrics,
   ) {}
 
   @Get('hosts/:host/state')
@@ -95,7 +97,9 @@ export class DetectionController {
     const input = parse(releaseBodySchema, body);
     authorize(req, this.config, 'vigil:storm-guard:release');
     const by = req.caller?.userName ?? req.caller?.userId ?? 'unknown';
-    return { released: await this.view.release(by, input.reason, input.scope as StormScope | undefined) };
+    const released = await this.view.release(by, input.reason, input.scope as StormScope | undefined);
+    for (const guard of released) this.metrics?.stormGuardActive(guard.scope, false);
+    return { released };
   }
 
   @Get('segments/:segment_uuid/detection-policy')

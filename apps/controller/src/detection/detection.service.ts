@@ -1,5 +1,12 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { type ControllerConfig, type Logger } from '@vigil/config';
+import { VigilMetrics } from '../health/vigil-metrics';
 import { IntakeService } from '../intake/intake.service';
 import { IntakeStore } from '../intake/intake-store';
 import { type FencedOp } from '../leadership/fenced-writes';
@@ -64,11 +71,18 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     private readonly intake: IntakeService,
     private readonly intakeStore: IntakeStore,
     private readonly ports: DetectionPorts,
+    @Optional() private readonly metrics?: VigilMetrics,
   ) {
     this.defaults = defaultPolicy(config.detection);
   }
 
   onApplicationBootstrap(): void {
+    this.metrics?.observeHostStates(async () => {
+      const counts: Record<string, number> = {};
+      for (const record of (await this.store.readRecords()).values())
+        counts[record.state] = (counts[record.state] ?? 0) + 1;
+      return counts;
+    });
     this.schedule();
   }
 
@@ -147,6 +161,10 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     ];
     if (ops.length > 0) await this.lease.writeFenced(ops);
     this.counters.transitions += out.timeline.length;
+    for (const t of out.timeline) {
+      const seen = sightings.get(t.host);
+      if (t.to === 'failed' && seen) this.metrics?.failureDetected((t.at - seen.receivedAt) / 1000);
+    }
     for (const t of out.timeline)
       this.logger.info(
         { host: t.host, from: t.from, to: t.to, generation: t.generation, reason: t.reason },
@@ -162,6 +180,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
       switch (action.kind) {
         case 'storm-guard-engaged':
           this.counters.stormGuardEngaged++;
+          this.metrics?.stormGuardActive(action.guard.scope, true);
           this.logger.error(
             { scope: action.guard.scope, hosts: action.guard.hosts, reason: action.guard.reason },
             `storm guard engaged for ${action.guard.scope}: automatic fencing suspended until an operator releases it`,

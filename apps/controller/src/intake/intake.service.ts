@@ -1,8 +1,15 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { type ControllerConfig, type Logger, registerSecret } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
 import { type HeartbeatSighting } from '../detection/model';
 import { DetectionPorts } from '../detection/ports';
+import { type HeartbeatResult, VigilMetrics } from '../health/vigil-metrics';
 import { CONFIG, LOGGER } from '../platform/tokens';
 import { HeartbeatLedger } from './heartbeat-ledger';
 import { heartbeatBodySchema, instanceEventBodySchema } from './intake.schema';
@@ -56,6 +63,7 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly store: IntakeStore,
     private readonly ledger: HeartbeatLedger,
     private readonly ports: DetectionPorts,
+    @Optional() private readonly metrics?: VigilMetrics,
   ) {
     registerSecret(config.intake.heartbeatMasterKey);
     this.verifier = new SignatureVerifier(config.intake);
@@ -101,8 +109,10 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
           `Heartbeat rejected: seq ${hb.seq} is not above the last accepted one for this monitor run.`,
         );
       this.counters.heartbeatsAccepted++;
+      this.metrics?.heartbeatReceived('accepted');
     } catch (err) {
       this.counters.heartbeatsRejected++;
+      this.metrics?.heartbeatReceived(heartbeatResultOf(err));
       throw err;
     }
   }
@@ -171,4 +181,14 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
 
 function badBody(where: string): VigilError {
   return new VigilError(ErrorCode.BAD_REQUEST, `Malformed heartbeat body: invalid ${where}.`);
+}
+
+/** The metric label of a rejected heartbeat, from its coded error. */
+function heartbeatResultOf(err: unknown): HeartbeatResult {
+  if (!(err instanceof VigilError)) return 'malformed';
+  if (err.code === ErrorCode.UNAUTHORIZED)
+    return /unknown host/i.test(err.message) ? 'unknown-host' : 'bad-signature';
+  if (err.code === ErrorCode.CONFLICT) return /seq/.test(err.message) ? 'duplicate' : 'clock-skew';
+  if (err.code === ErrorCode.UNAVAILABLE) return 'unavailable';
+  return 'malformed';
 }
