@@ -313,13 +313,29 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
   it('per-segment detection policy: OVS fence-and-evacuate opens an incident for a heartbeating host', async () => {
     h = await startHarness(redis, hostNames(4), { prefix: prefix() });
     const ctl = h.controllers[0]!;
-    const put = await fetch(`${ctl.url}/vigil/v1/segments/seg-1/detection-policy`, {
+    // Policies belong to real segments (an unknown segment id is a 404).
+    const created = await fetch(`${ctl.url}/v1/segments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        segment: { name: 'ovs-strict', recovery_method: 'auto', service_type: 'COMPUTE' },
+      }),
+    });
+    const segmentUuid = ((await created.json()) as { segment: { uuid: string } }).segment.uuid;
+    h.ports.addHosts(segmentUuid, ['cmp-04']);
+    const unknown = await fetch(`${ctl.url}/vigil/v1/segments/seg-unknown/detection-policy`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ detection_policy: { ovs: 'fence-and-evacuate' } }),
+    });
+    expect(unknown.status).toBe(404);
+    const put = await fetch(`${ctl.url}/vigil/v1/segments/${segmentUuid}/detection-policy`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ detection_policy: { ovs: 'fence-and-evacuate' } }),
     });
     expect(put.status).toBe(200);
-    const bad = await fetch(`${ctl.url}/vigil/v1/segments/seg-1/detection-policy`, {
+    const bad = await fetch(`${ctl.url}/vigil/v1/segments/${segmentUuid}/detection-policy`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ detection_policy: { ovs: 'reboot' } }),

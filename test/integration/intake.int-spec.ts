@@ -16,7 +16,7 @@ function heartbeat(host: string, seq: number, extra: Partial<Heartbeat> = {}): H
     runId: 'run-1',
     monoMs: seq * 100,
     intervalMs: 100,
-    components: { 'nova-compute': { state: 'ok' } } as Heartbeat['components'],
+    components: { 'nova-compute': { state: 'ok' } },
     ...extra,
   };
 }

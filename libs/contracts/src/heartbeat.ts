@@ -39,7 +39,8 @@ export interface Heartbeat {
   monoMs: number;
   /** Interval the monitor is configured to send at, ms. */
   intervalMs: number;
-  components: Record<ComponentName, ComponentStatus>;
+  /** By component name; well-known names are the `ComponentName` literals, monitors may add their own. */
+  components: Record<string, ComponentStatus>;
   /** Peer witness results, when peer probing is configured. */
   peers?: PeerReport[];
 }

@@ -5,3 +5,4 @@ export * from './keystone-fake';
 export * from './ipmi-sim';
 export * from './redfish-fake';
 export * from './nova-fake';
+export * from './fuzz';

@@ -7,6 +7,7 @@ import { Inject, Optional } from '@nestjs/common';
 import { authorize } from '../api/auth';
 import { ApiDoc } from '../api/openapi/api-doc.decorator';
 import { VigilMetrics } from '../health/vigil-metrics';
+import { SegmentService } from '../inventory';
 import { CONFIG } from '../platform/tokens';
 import { DetectionService } from './detection.service';
 import { type ClusterView, DetectionViewService, type HostStateView } from './detection-view.service';
@@ -45,6 +46,7 @@ export class DetectionController {
     @Inject(CONFIG) private readonly config: ControllerConfig,
     private readonly view: DetectionViewService,
     private readonly detection: DetectionService,
+    private readonly segments: SegmentService,
     @Optional() private readonly metrics?: VigilMetrics,
   ) {}
 
@@ -113,6 +115,7 @@ export class DetectionController {
     @Req() req: Request,
   ): Promise<{ detection_policy: DetectionPolicy }> {
     authorize(req, this.config, 'vigil:detection-policy:show');
+    await this.segments.get(segment); // 404 for a segment that does not exist
     return { detection_policy: await this.detection.policyOf(segment) };
   }
 
@@ -122,7 +125,7 @@ export class DetectionController {
     summary: "Set a segment's detection policy override",
     body: policyBodySchema,
     success: { status: 200, description: '{"detection_policy": {...}} (effective policy)' },
-    errors: { 400: 'invalid policy' },
+    errors: { 400: 'invalid policy', 404: 'no such segment' },
   })
   async setPolicy(
     @Param('segment_uuid') segment: string,
@@ -131,6 +134,7 @@ export class DetectionController {
   ): Promise<{ detection_policy: DetectionPolicy }> {
     const input = parse(policyBodySchema, body);
     authorize(req, this.config, 'vigil:detection-policy:update');
+    await this.segments.get(segment); // never store a policy for a segment that does not exist
     return { detection_policy: await this.detection.setPolicy(segment, input.detection_policy) };
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IntakeModule } from '../intake/intake.module';
+import { InventoryModule } from '../inventory';
 import { LeadershipModule } from '../leadership/leadership.module';
 import { DetectionController } from './detection.controller';
 import { DetectionService } from './detection.service';
@@ -9,7 +10,7 @@ import { DetectionPortsModule } from './ports.module';
 
 /** Intake → detection → (incident opener). Detection itself runs only while this replica leads. */
 @Module({
-  imports: [IntakeModule, LeadershipModule, DetectionPortsModule],
+  imports: [IntakeModule, LeadershipModule, DetectionPortsModule, InventoryModule],
   controllers: [DetectionController],
   providers: [DetectionService, DetectionStore, DetectionViewService],
   exports: [DetectionService, DetectionPortsModule, LeadershipModule],

@@ -59,6 +59,8 @@ export class HostService {
   async create(segmentUuid: string, input: HostCreateInput): Promise<HostWithSegment> {
     const segment = await this.segment(segmentUuid);
     if (!(await this.computeHosts.hasComputeService(input.name))) throw computeHostUnknown(input.name);
+    // Checked again atomically by the store; this early check keeps a rejected create from consuming an id.
+    if (await this.hosts.getByName(input.name)) throw hostNameExists(input.name);
     const host: HostRecord = {
       id: await this.hosts.nextId(),
       uuid: randomUUID(),

@@ -1,0 +1,4 @@
+export * from './random';
+export * from './values';
+export * from './cases';
+export * from './checks';
