@@ -1,7 +1,7 @@
 // Two honest tiers: unit specs sit beside the code they test and touch no I/O;
 // integration specs (test/integration) start real redis-server, ipmi_sim and loopback fakes.
 const moduleNameMapper = {
-  '^@vigil/(config|contracts|openstack|fencing|testing|redis)$': '<rootDir>/libs/$1/src',
+  '^@vigil/(config|contracts|openstack|fencing|testing|redis|heartbeat)$': '<rootDir>/libs/$1/src',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] };
 const common = {

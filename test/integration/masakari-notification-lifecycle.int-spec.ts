@@ -40,6 +40,8 @@ describe('Masakari notification lifecycle', () => {
     const config = controllerConfigSchema.parse({
       dataDir,
       api: { port: 0, maxListLimit: 50 },
+      // The API and store alone: the engine would act on these notifications (observe mode).
+      recovery: { enabled: false },
       auth: { strategy: 'keystone' },
       keystone: {
         authUrl: 'http://127.0.0.1:9/v3',

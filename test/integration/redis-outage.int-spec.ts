@@ -25,6 +25,8 @@ describe('Masakari API during a Redis outage', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'vigil-outage-'));
     // noauth without a keystone section: the default compute host directory accepts any host name.
     const config = controllerConfigSchema.parse({
+      // The API and its store alone: the recovery engine would move these notifications on (observe mode).
+      recovery: { enabled: false },
       dataDir,
       api: { port: 0 },
       auth: { strategy: 'noauth' },

@@ -14,6 +14,8 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { AlertsModule } from './intake/alerts/alerts.module';
 import { type RedisConnection } from './platform/redis-connection';
+import { RecoveryAdaptersModule } from './recovery/adapters/recovery-adapters.module';
+import { RecoveryModule } from './recovery/recovery.module';
 import { OpenStackClients } from './platform/openstack-clients';
 import { CONFIG, LOGGER, OPENSTACK, REDIS } from './platform/tokens';
 
@@ -57,6 +59,7 @@ export class AppModule {
         HealthModule,
         AlertsModule,
         EventsModule,
+        RecoveryModule.forRoot((role) => deps.redis.client(role), { imports: [RecoveryAdaptersModule] }),
       ],
       controllers: [VersionsController, OpenApiController],
       providers: [

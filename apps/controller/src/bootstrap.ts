@@ -61,7 +61,6 @@ export async function startController(options: ControllerAppOptions): Promise<Co
     new ExpressAdapter(server),
     { bodyParser: false, logger: new NestPinoLogger(logger) },
   );
-  app.enableShutdownHooks();
   // Answer the first requests from a connected store rather than 503; a Redis that stays down past this
   // is reported and the API starts anyway (it answers 503 and reconnects).
   if (!(await waitUntilReady(app.get<Redis>(REDIS), REDIS_READY_AT_BOOT_MS)))

@@ -13,6 +13,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'vigil-controller', ...config.log });
   try {
     const controller = await startController({ config, logger });
+    // One owner of shutdown: close the app (its shutdown hooks stop workers and timers), then Redis, so
+    // an embedded redis-server never outlives the controller.
     const shutdown = (signal: string): void => {
       logger.info({ signal }, 'shutting down');
       controller.close().then(

@@ -4,14 +4,20 @@ import { type InstanceWatchStats, InstanceWatch } from './instances/instance-wat
 import { loadHostSecret, readBootId } from './identity';
 import { PeerListener } from './peers/peer-listener';
 import { PeerWitness } from './peers/peer-witness';
-import { type Clock, systemClock } from './platform/clock';
 import { CommandRunner } from './platform/command-runner';
 import { ComponentMonitor } from './probes/component-monitor';
 import { buildComponentProbes } from './probes/registry';
-import { ControllerLink } from './reporter/controller-link';
-import { HeartbeatBuilder, type MonitorIdentity } from './reporter/heartbeat-builder';
-import { HeartbeatLoop, type HeartbeatStats } from './reporter/heartbeat-loop';
-import { FetchTransport, type HttpTransport } from './reporter/http-transport';
+import {
+  type Clock,
+  ControllerLink,
+  FetchTransport,
+  HeartbeatBuilder,
+  HeartbeatLoop,
+  type HeartbeatStats,
+  type HttpTransport,
+  type MonitorIdentity,
+  systemClock,
+} from '@vigil/heartbeat';
 
 /** What the monitor runs with besides its config; every field has a production default. */
 export interface HostMonitorDeps {

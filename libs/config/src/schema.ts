@@ -259,6 +259,11 @@ export const recoveryPolicySchema = z
 
 export const recoverySchema = z
   .object({
+    /**
+     * Run the recovery engine. false = observe mode: detection and notifications are recorded, nothing
+     * is fenced, isolated or evacuated (first weeks beside Masakari, or a replica kept passive). Default true.
+     */
+    enabled: z.boolean().default(true),
     /** Evacuations in flight at once, whole controller. Default 10. */
     globalConcurrency: z.number().int().min(1).default(10),
     /** Evacuations in flight at once per segment. Default 6. */
@@ -283,8 +288,8 @@ export const recoverySchema = z
     evacuationAttempts: z.number().int().min(1).default(3),
     /** Delay before a retryable Nova error (5xx, timeout) is retried, in ms. Default 2000. */
     novaRetryDelayMs: z.number().int().min(0).default(2000),
-    /** How long a move waits for a free concurrency slot before checking again, in ms. Default 1000. */
-    slotWaitMs: z.number().int().min(10).default(1000),
+    /** How long a move waits for a free concurrency slot before checking again, in ms. Default 200 (a freed slot should not sit idle). */
+    slotWaitMs: z.number().int().min(10).default(200),
     /** Masakari's periodic retry: an `error` incident runs again after this delay, in ms. Default 120000. */
     errorRetryDelayMs: z.number().int().min(0).default(120_000),
     /** Automatic runs of an incident before it is `failed` (Masakari: error, one retry, then failed). Default 2. */

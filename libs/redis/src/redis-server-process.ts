@@ -77,6 +77,7 @@ export class RedisServerProcess {
 
   async start(): Promise<void> {
     this.stopping = false;
+    await this.stopOrphanOfThisDataDir();
     if (!this.portInUse) this.portInUse = this.options.port || (await findFreePort());
     const confPath = join(this.dataDir, 'redis.conf');
     const conf = [
@@ -105,6 +106,7 @@ export class RedisServerProcess {
       ),
     );
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
+    if (child.pid) writeFileSync(this.pidFile, String(child.pid), { mode: 0o600 });
     await Promise.race([spawnError, this.waitForPing(this.options.startTimeoutMs ?? 10_000)]);
     this.options.onEvent?.({ kind: 'started', port: this.portInUse, pid: child.pid ?? 0 });
   }
@@ -175,6 +177,29 @@ export class RedisServerProcess {
       ErrorCode.UNAVAILABLE,
       `redis-server on port ${this.portInUse} did not answer within ${timeoutMs} ms (${lastError}); see ${join(this.dataDir, 'redis.log')}`,
     );
+  }
+
+  private get pidFile(): string {
+    return join(this.dataDir, 'vigil-redis.pid');
+  }
+
+  /**
+   * A controller killed with SIGKILL leaves its redis-server running on the same append-only file; a
+   * second server on that directory would corrupt it. Stop the orphan first (it flushes its AOF on SIGTERM).
+   */
+  private async stopOrphanOfThisDataDir(): Promise<void> {
+    if (!existsSync(this.pidFile)) return;
+    const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 1 || pid === this.child?.pid) return;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return; // not running
+    }
+    if (!cmdline.includes('redis-server')) return;
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
   }
 
   private loadOrCreatePassword(): string {

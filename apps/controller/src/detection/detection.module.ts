@@ -13,6 +13,6 @@ import { DetectionPortsModule } from './ports.module';
   imports: [IntakeModule, LeadershipModule, DetectionPortsModule, InventoryModule],
   controllers: [DetectionController],
   providers: [DetectionService, DetectionStore, DetectionViewService],
-  exports: [DetectionService, DetectionPortsModule, LeadershipModule],
+  exports: [DetectionService, DetectionStore, DetectionPortsModule, LeadershipModule],
 })
 export class DetectionModule {}

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { type InstanceWatchConfig, type Logger } from '@vigil/config';
 import { type InstanceEventReport, instanceEventsPath } from '@vigil/contracts';
-import { Backoff, EVENT_STREAM_RESTART_MAX_MS, HEARTBEAT_BACKOFF_MAX_MS } from '../platform/backoff';
-import { type Clock } from '../platform/clock';
 import { type CommandRunner } from '../platform/command-runner';
-import { type ControllerLink } from '../reporter/controller-link';
-import { type MonitorIdentity } from '../reporter/heartbeat-builder';
+import {
+  Backoff,
+  type Clock,
+  type ControllerLink,
+  EVENT_STREAM_RESTART_MAX_MS,
+  HEARTBEAT_BACKOFF_MAX_MS,
+  type MonitorIdentity,
+} from '@vigil/heartbeat';
 import { isUuid, type LibvirtInstanceEvent, parseDomUuid, parseVirshEventLine } from './libvirt-event-parser';
 
 /** Events kept while no controller answers; beyond it the oldest are dropped (and logged). */

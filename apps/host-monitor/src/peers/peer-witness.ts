@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { type MonitorPeerConfig, type Logger } from '@vigil/config';
 import { type PeerReport } from '@vigil/contracts';
-import { type Clock } from '../platform/clock';
+import { type Clock } from '@vigil/heartbeat';
 
 /**
  * Probes configured peers with a TCP connect to their monitor port and keeps who is reachable. The

@@ -1,6 +1,6 @@
 import { type ComponentStatus } from '@vigil/contracts';
 import { type Logger } from '@vigil/config';
-import { type Clock } from '../platform/clock';
+import { type Clock } from '@vigil/heartbeat';
 import { type ComponentProbe } from './registry';
 
 /**

@@ -1,6 +1,7 @@
 export {
   RedfishFake,
   type FakePowerState,
+  type FakeSystem,
   type RecordedRedfishRequest,
   type RedfishFakeKnobs,
   type RedfishFakeOptions,

@@ -18,6 +18,22 @@ export interface RedfishFakeOptions {
   /** Default `System.Embedded.1`, a vendor-style id. */
   systemId?: string;
   power?: 'On' | 'Off';
+  /**
+   * More systems served beside the first, each at `/redfish/v1/Systems/<id>` with its own power state
+   * and knobs (`system(id)`): one loopback server standing in for the BMCs of many simulated hosts.
+   */
+  extraSystemIds?: readonly string[];
+  /** Called after a reset changed a system's power state (not on direct assignment). */
+  onPowerChange?: (systemId: string, state: FakePowerState) => void;
+}
+
+/** One ComputerSystem's mutable state; `knobs` act on requests to this system's paths. */
+export interface FakeSystem {
+  readonly id: string;
+  readonly path: string;
+  powerState: FakePowerState;
+  readonly knobs: RedfishFakeKnobs;
+  poweringOffLeft: number;
 }
 
 /** Misbehaviour switches; change them between steps of a test. */
@@ -38,6 +54,8 @@ export interface RecordedRedfishRequest {
   auth: 'none' | 'basic' | 'session' | 'rejected';
   status: number;
   body?: unknown;
+  /** Epoch ms the request arrived. */
+  atMs?: number;
 }
 
 const SERVICE_ROOT = '/redfish/v1/';
@@ -51,20 +69,17 @@ const RESET_TYPES = ['On', 'ForceOff', 'GracefulShutdown', 'ForceRestart', 'Nmi'
  */
 export class RedfishFake {
   readonly requests: RecordedRedfishRequest[] = [];
-  readonly knobs: RedfishFakeKnobs = {
-    lieOnForceOff: false,
-    poweringOffReads: 0,
-    fail5xxNext: 0,
-    resetStatus: 204,
-  };
+  /** Knobs of the first system; service-level requests (root, sessions) obey them too. */
+  readonly knobs: RedfishFakeKnobs;
   readonly username: string;
   readonly password: string;
   readonly systemPath: string;
   readonly caPem: string | undefined;
-  powerState: FakePowerState;
+  private readonly systems = new Map<string, FakeSystem>();
+  private readonly primary: FakeSystem;
+  private readonly onPowerChange: RedfishFakeOptions['onPowerChange'];
   private readonly sessions = new Map<string, string>();
   private sessionCounter = 0;
-  private poweringOffLeft = 0;
   sessionsCreated = 0;
   sessionsDeleted = 0;
 
@@ -73,8 +88,19 @@ export class RedfishFake {
   private constructor(options: RedfishFakeOptions) {
     this.username = options.username ?? 'root';
     this.password = options.password ?? `rf-${randomBytes(6).toString('hex')}`;
-    this.systemPath = `${SYSTEMS}/${options.systemId ?? 'System.Embedded.1'}`;
-    this.powerState = options.power ?? 'On';
+    const ids = [options.systemId ?? 'System.Embedded.1', ...(options.extraSystemIds ?? [])];
+    for (const id of ids)
+      this.systems.set(`${SYSTEMS}/${id}`, {
+        id,
+        path: `${SYSTEMS}/${id}`,
+        powerState: options.power ?? 'On',
+        knobs: { lieOnForceOff: false, poweringOffReads: 0, fail5xxNext: 0, resetStatus: 204 },
+        poweringOffLeft: 0,
+      });
+    this.primary = [...this.systems.values()][0] as FakeSystem;
+    this.systemPath = this.primary.path;
+    this.knobs = this.primary.knobs;
+    this.onPowerChange = options.onPowerChange;
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
     if (options.tls) {
       const { key, cert } = selfSignedCertificate();
@@ -90,6 +116,20 @@ export class RedfishFake {
     const fake = new RedfishFake(options);
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     return fake;
+  }
+
+  /** Power state of the first system. */
+  get powerState(): FakePowerState {
+    return this.primary.powerState;
+  }
+
+  set powerState(state: FakePowerState) {
+    this.primary.powerState = state;
+  }
+
+  /** A served system by id (`extraSystemIds`), or undefined. */
+  system(id: string): FakeSystem | undefined {
+    return this.systems.get(`${SYSTEMS}/${id}`);
   }
 
   get port(): number {
@@ -131,6 +171,7 @@ export class RedfishFake {
         auth: 'none',
         status: 0,
         body,
+        atMs: Date.now(),
       };
       this.requests.push(record);
       const send = (status: number, payload?: unknown, headers: Record<string, string> = {}): void => {
@@ -180,8 +221,10 @@ export class RedfishFake {
     record.auth = this.authenticate(req);
     if (record.auth === 'none' || record.auth === 'rejected')
       return send(401, errorBody('Base.1.8.AccessDenied'));
-    if (this.knobs.fail5xxNext > 0) {
-      this.knobs.fail5xxNext -= 1;
+    const target = this.systemOf(path);
+    const knobs = (target ?? this.primary).knobs;
+    if (knobs.fail5xxNext > 0) {
+      knobs.fail5xxNext -= 1;
       return send(503, errorBody('Base.1.8.ServiceTemporarilyUnavailable'));
     }
     if (method === 'DELETE' && path.startsWith(`${SESSIONS}/`)) {
@@ -191,45 +234,57 @@ export class RedfishFake {
       return send(204);
     }
     if (method === 'GET' && path === SYSTEMS) {
-      return send(200, { Members: [{ '@odata.id': this.systemPath }], 'Members@odata.count': 1 });
+      const members = [...this.systems.keys()].map((p) => ({ '@odata.id': p }));
+      return send(200, { Members: members, 'Members@odata.count': members.length });
     }
-    if (method === 'GET' && path === this.systemPath) return send(200, this.systemBody());
-    if (method === 'POST' && path === `${this.systemPath}/Actions/ComputerSystem.Reset`) {
-      return this.reset(body, send);
+    if (target && method === 'GET' && path === target.path) return send(200, this.systemBody(target));
+    if (target && method === 'POST' && path === `${target.path}/Actions/ComputerSystem.Reset`) {
+      return this.reset(target, body, send);
     }
     return send(404, errorBody('Base.1.8.ResourceMissingAtURI'));
   }
 
-  private reset(body: unknown, send: (status: number, payload?: unknown) => void): void {
+  private systemOf(path: string): FakeSystem | undefined {
+    if (!path.startsWith(`${SYSTEMS}/`)) return undefined;
+    const id = path.slice(SYSTEMS.length + 1).split('/')[0] ?? '';
+    return this.systems.get(`${SYSTEMS}/${id}`);
+  }
+
+  private reset(system: FakeSystem, body: unknown, send: (status: number, payload?: unknown) => void): void {
     const resetType = (body as { ResetType?: unknown } | undefined)?.ResetType;
     if (typeof resetType !== 'string' || !RESET_TYPES.includes(resetType)) {
       return send(400, errorBody('Base.1.8.ActionParameterNotSupported'));
     }
-    if (resetType === 'ForceOff' && !this.knobs.lieOnForceOff) {
-      this.poweringOffLeft = this.knobs.poweringOffReads;
-      this.powerState = this.poweringOffLeft > 0 ? 'PoweringOff' : 'Off';
+    const before = system.powerState;
+    if (resetType === 'ForceOff' && !system.knobs.lieOnForceOff) {
+      system.poweringOffLeft = system.knobs.poweringOffReads;
+      system.powerState = system.poweringOffLeft > 0 ? 'PoweringOff' : 'Off';
     } else if (resetType === 'On') {
-      this.powerState = 'On';
+      system.powerState = 'On';
     }
-    const status = this.knobs.resetStatus;
+    if (system.powerState !== before) this.onPowerChange?.(system.id, system.powerState);
+    const status = system.knobs.resetStatus;
     return send(
       status,
       status === 204 ? undefined : { '@Message.ExtendedInfo': [{ MessageId: 'Base.1.8.Success' }] },
     );
   }
 
-  private systemBody(): object {
-    if (this.powerState === 'PoweringOff') {
-      if (this.poweringOffLeft <= 0) this.powerState = 'Off';
-      this.poweringOffLeft -= 1;
+  private systemBody(system: FakeSystem): object {
+    if (system.powerState === 'PoweringOff') {
+      if (system.poweringOffLeft <= 0) {
+        system.powerState = 'Off';
+        this.onPowerChange?.(system.id, 'Off');
+      }
+      system.poweringOffLeft -= 1;
     }
     return {
-      '@odata.id': this.systemPath,
-      Id: this.systemPath.split('/').pop(),
-      PowerState: this.powerState,
+      '@odata.id': system.path,
+      Id: system.id,
+      PowerState: system.powerState,
       Actions: {
         '#ComputerSystem.Reset': {
-          target: `${this.systemPath}/Actions/ComputerSystem.Reset`,
+          target: `${system.path}/Actions/ComputerSystem.Reset`,
           'ResetType@Redfish.AllowableValues': RESET_TYPES,
         },
       },

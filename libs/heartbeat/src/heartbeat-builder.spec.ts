@@ -1,4 +1,4 @@
-import { type Clock } from '../platform/clock';
+import { type Clock } from './clock';
 import { HeartbeatBuilder } from './heartbeat-builder';
 
 const clock: Clock = { nowMs: () => 1_700_000_000_000, monoMs: () => 1234.6, sleep: () => Promise.resolve() };

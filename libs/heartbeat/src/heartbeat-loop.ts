@@ -1,7 +1,7 @@
 import { HEARTBEAT_PATH, type PeerReport, type ComponentStatus } from '@vigil/contracts';
 import { type Logger } from '@vigil/config';
-import { Backoff, HEARTBEAT_BACKOFF_MAX_MS } from '../platform/backoff';
-import { type Clock } from '../platform/clock';
+import { Backoff, HEARTBEAT_BACKOFF_MAX_MS } from './backoff';
+import { type Clock } from './clock';
 import { type ControllerLink, type SendOutcome } from './controller-link';
 import { type HeartbeatBuilder } from './heartbeat-builder';
 

@@ -1,5 +1,5 @@
 import { type ComponentStatus, type Heartbeat, type PeerReport } from '@vigil/contracts';
-import { type Clock } from '../platform/clock';
+import { type Clock } from './clock';
 
 /** Who this monitor run is; fixed for the life of the process. */
 export interface MonitorIdentity {

@@ -1,7 +1,7 @@
 import { createLogger } from '@vigil/config';
 import { type Heartbeat, HOST_HEADER, SIGNATURE_HEADER, verifySignature } from '@vigil/contracts';
 import { LogCapture } from '@vigil/testing';
-import { type Clock } from '../platform/clock';
+import { type Clock } from './clock';
 import { ControllerLink } from './controller-link';
 import { HeartbeatBuilder } from './heartbeat-builder';
 import { HeartbeatLoop } from './heartbeat-loop';

@@ -1,6 +1,6 @@
 import { HOST_HEADER, SIGNATURE_HEADER, signBody } from '@vigil/contracts';
 import { type Logger } from '@vigil/config';
-import { type Clock } from '../platform/clock';
+import { type Clock } from './clock';
 import { describeNetworkError, type HttpTransport } from './http-transport';
 
 export type SendOutcome =

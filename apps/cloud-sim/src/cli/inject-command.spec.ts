@@ -1,0 +1,34 @@
+import { parseArgs } from './args';
+import { injectRequest } from './inject-command';
+
+const req = (...argv: string[]) => injectRequest(parseArgs(['inject', ...argv]));
+
+describe('inject command', () => {
+  it.each([
+    [['power-off', 'cmp-0001'], { method: 'POST', path: '/sim/hosts/cmp-0001/power-off' }],
+    [['kernel-hang', 'cmp-0002'], { method: 'POST', path: '/sim/hosts/cmp-0002/kernel-hang' }],
+    [['crash', 'cmp-0001', 'ovs'], { method: 'POST', path: '/sim/hosts/cmp-0001/components/ovs/crash' }],
+    [['rack-partition', 'rack-01'], { method: 'POST', path: '/sim/racks/rack-01/partition' }],
+    [['cliff', 'on'], { method: 'POST', path: '/sim/cliff', body: { active: true } }],
+    [['cliff', 'off'], { method: 'DELETE', path: '/sim/cliff' }],
+    [
+      ['nova-faults', '--latency-ms', '800', '--fail-rate', '0.5'],
+      { method: 'POST', path: '/sim/nova/faults', body: { latencyMs: 800, failRate: 0.5 } },
+    ],
+    [
+      ['bmc', 'cmp-0003', 'lie'],
+      { method: 'POST', path: '/sim/bmc/cmp-0003/behaviour', body: { behaviour: 'lie' } },
+    ],
+    [['instance-crash', 'abc'], { method: 'POST', path: '/sim/instances/abc/crash' }],
+    [['state', 'cmp-0001'], { method: 'GET', path: '/sim/state?host=cmp-0001' }],
+  ])('%j', (argv, expected) => {
+    expect(req(...argv)).toEqual(expected);
+  });
+
+  it.each([[[]], [['power-off']], [['crash', 'cmp-0001']], [['cliff', 'maybe']], [['melt', 'cmp-0001']]])(
+    'rejects %j with the usage',
+    (argv) => {
+      expect(() => req(...argv)).toThrow('inject <kind> <target>');
+    },
+  );
+});

@@ -1,0 +1,124 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { ErrorCode, VigilError } from '@vigil/contracts';
+
+export interface ControllerProcessOptions {
+  /** Built controller entry, e.g. `dist/apps/controller/main.js`. */
+  mainJs: string;
+  /** Working directory of the run: config, data dir (embedded Redis), log file. */
+  workDir: string;
+  /** The controller's config (YAML in `<workDir>/controller.yaml`, mode 0600: it holds secrets). */
+  config: Record<string, unknown>;
+  /** Give up waiting for the API after this long, ms. */
+  readyTimeoutMs: number;
+}
+
+/** How long the rest of the group (the embedded Redis) gets to exit on SIGTERM before SIGKILL. */
+const GROUP_EXIT_WAIT_MS = 5_000;
+
+/** A free loopback port (the controller's config wants a fixed one the monitors can be told). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new VigilError(ErrorCode.INTERNAL, 'no port');
+  return address.port;
+}
+
+/**
+ * The real controller as a child process (`node dist/apps/controller/main.js`), configured through
+ * `VIGIL_CONFIG` so no secret is in its argv; its logs go to `<workDir>/controller.log`.
+ *
+ * It runs in its own process group, which it shares with its embedded redis-server: stopping it ends
+ * the group, so no Redis outlives the demo even when the controller exits without stopping it, and an
+ * exit hook kills the group if this process dies first.
+ */
+export class ControllerProcess {
+  readonly logFile: string;
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> | undefined;
+  private readonly killGroupOnExit = (): void => this.signalGroup('SIGKILL');
+
+  constructor(private readonly options: ControllerProcessOptions) {
+    this.logFile = join(options.workDir, 'controller.log');
+  }
+
+  async start(apiUrl: string): Promise<void> {
+    mkdirSync(this.options.workDir, { recursive: true });
+    const configFile = join(this.options.workDir, 'controller.yaml');
+    writeFileSync(configFile, toYaml(this.options.config), { mode: 0o600 });
+    const log = openSync(this.logFile, 'a');
+    const child = spawn(process.execPath, [this.options.mainJs], {
+      cwd: this.options.workDir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', VIGIL_CONFIG: configFile },
+      stdio: ['ignore', log, log],
+      detached: true,
+    });
+    closeSync(log);
+    this.child = child;
+    process.once('exit', this.killGroupOnExit);
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + this.options.readyTimeoutMs;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null)
+        throw new VigilError(
+          ErrorCode.UNAVAILABLE,
+          `controller exited with ${child.exitCode}; see ${this.logFile}`,
+        );
+      try {
+        const res = await fetch(`${apiUrl}/v1`, { signal: AbortSignal.timeout(1_000) });
+        await res.arrayBuffer();
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new VigilError(
+      ErrorCode.TIMEOUT,
+      `controller API not up after ${this.options.readyTimeoutMs} ms; see ${this.logFile}`,
+    );
+  }
+
+  /** SIGTERM, then SIGKILL to the group if it has not exited within `graceMs`; then ends what is left of the group. */
+  async stop(graceMs = 10_000): Promise<void> {
+    const child = this.child;
+    if (!child || !this.exited) return;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => this.signalGroup('SIGKILL'), graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    this.signalGroup('SIGTERM');
+    const deadline = Date.now() + GROUP_EXIT_WAIT_MS;
+    while (this.groupAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    this.signalGroup('SIGKILL');
+    process.removeListener('exit', this.killGroupOnExit);
+  }
+
+  private groupAlive(): boolean {
+    const pid = this.child?.pid;
+    if (pid === undefined) return false;
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  }
+}

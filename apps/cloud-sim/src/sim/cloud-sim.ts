@@ -1,0 +1,260 @@
+import { type Logger } from '@vigil/config';
+import { deriveHostSecret } from '@vigil/contracts';
+import { type FakePowerState, type OpenStackFixture, startOpenStack } from '@vigil/testing';
+import { type ClusterPlan, planCluster } from '../model/cluster';
+import {
+  applyFault,
+  effectsOf,
+  HEALTHY,
+  type HostCondition,
+  type HostEffects,
+  type HostFault,
+} from '../model/host-condition';
+import { type Scenario } from '../scenario/scenario';
+import { type BmcBehaviour, BmcFarm } from './bmc-farm';
+import { SimulatedMonitor } from './simulated-monitor';
+
+/** Where the simulated monitors report, and the key their per-host secrets derive from. */
+export interface SimControllerLink {
+  urls: readonly string[];
+  /** The controller's `intake.heartbeatMasterKey`. Secret. */
+  heartbeatMasterKey: string;
+}
+
+export interface CloudSimOptions {
+  scenario: Scenario;
+  /** Without it the cloud runs without monitors (Keystone, Nova and the BMCs only). */
+  controller?: SimControllerLink;
+  logger: Logger;
+  /** Logger of the simulated monitors (thousands of them: keep it quiet). Default `logger`. */
+  monitorLogger?: Logger;
+  /** Create the monitors but start them only on `startMonitors()` (once the controller knows the hosts). */
+  deferMonitors?: boolean;
+}
+
+/** Something that happened to the simulated cloud, for `/sim/state` and the demo's checks. */
+export interface SimEvent {
+  atMs: number;
+  kind: string;
+  target: string;
+  /** Who did it: `injection` (the sim's API) or `bmc` (a Redfish reset, i.e. fencing). */
+  source: 'injection' | 'bmc';
+}
+
+export interface NovaFaultSettings {
+  latencyMs?: number;
+  failRate?: number;
+  failStatus?: number;
+}
+
+const EVENTS_KEPT = 1000;
+
+/**
+ * One simulated OpenStack cloud: Keystone and Nova fakes (the catalog points at this process), one
+ * Redfish BMC per host, and a simulated host monitor per host. Each host's condition is the pure
+ * `HostCondition`; every change is pushed to the BMC (power), Nova (service liveness) and the monitor.
+ */
+export class CloudSim {
+  readonly events: SimEvent[] = [];
+  private readonly conditions = new Map<string, HostCondition>();
+  private readonly monitors = new Map<string, SimulatedMonitor>();
+  private cliff = false;
+
+  private constructor(
+    readonly scenario: Scenario,
+    readonly plan: ClusterPlan,
+    readonly openstack: OpenStackFixture,
+    readonly bmc: BmcFarm,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(options: CloudSimOptions): Promise<CloudSim> {
+    const { scenario } = options;
+    const plan = planCluster(scenario);
+    const openstack = await startOpenStack({
+      nova: {
+        serviceDownTimeMs: scenario.timing.serviceDownTimeMs,
+        rebuildDurationMs: scenario.timing.rebuildMs,
+        hostSwitchDelayMs: scenario.timing.hostSwitchMs,
+      },
+    });
+    openstack.nova.http.faults.latencyMs = scenario.timing.novaApiLatencyMs;
+    // The BMC reports power changes to the sim, which needs the BMC to exist first.
+    const ref: { sim?: CloudSim } = {};
+    const bmc = await BmcFarm.start(
+      plan.hosts.map((h) => h.name),
+      (host, state) => ref.sim?.onBmcPower(host, state),
+    );
+    const sim = new CloudSim(scenario, plan, openstack, bmc, options.logger);
+    ref.sim = sim;
+    sim.populate(options);
+    return sim;
+  }
+
+  get endpoints(): { keystone: string; nova: string; bmc: string } {
+    return {
+      keystone: this.openstack.keystone.authUrl,
+      nova: this.openstack.nova.endpoint,
+      bmc: `http://127.0.0.1:${this.bmc.port}/redfish/v1`,
+    };
+  }
+
+  get controllerCliff(): boolean {
+    return this.cliff;
+  }
+
+  hasHost(host: string): boolean {
+    return this.conditions.has(host);
+  }
+
+  condition(host: string): HostCondition | undefined {
+    return this.conditions.get(host);
+  }
+
+  effects(host: string): HostEffects | undefined {
+    const c = this.conditions.get(host);
+    return c && effectsOf(c, this.cliff);
+  }
+
+  monitor(host: string): SimulatedMonitor | undefined {
+    return this.monitors.get(host);
+  }
+
+  /** Applies a fault (or repair) to one host and propagates its effects. False for an unknown host. */
+  inject(host: string, fault: HostFault, source: SimEvent['source'] = 'injection'): boolean {
+    const before = this.conditions.get(host);
+    if (!before) return false;
+    this.conditions.set(host, applyFault(before, fault));
+    this.record(
+      fault.kind === 'crash' || fault.kind === 'restart' ? `${fault.kind}:${fault.component}` : fault.kind,
+      host,
+      source,
+    );
+    this.sync(host);
+    return true;
+  }
+
+  /** Partitions (or heals) every host of a rack. False for an unknown rack. */
+  partitionRack(rack: string, partitioned: boolean): boolean {
+    const hosts = this.plan.hosts.filter((h) => h.rack === rack);
+    if (hosts.length === 0) return false;
+    for (const h of hosts) this.inject(h.name, { kind: partitioned ? 'partition' : 'heal' });
+    return true;
+  }
+
+  /** The controller's own network fails: no heartbeat arrives from anyone, every host is fine. */
+  setControllerCliff(active: boolean): void {
+    this.cliff = active;
+    this.record(active ? 'cliff' : 'cliff-healed', 'controller', 'injection');
+  }
+
+  setNovaFaults(settings: NovaFaultSettings): void {
+    Object.assign(this.openstack.nova.http.faults, settings);
+    this.record(`nova-faults:${JSON.stringify(this.openstack.nova.http.faults)}`, 'nova', 'injection');
+  }
+
+  setBmcBehaviour(host: string, behaviour: BmcBehaviour): boolean {
+    const ok = this.bmc.setBehaviour(host, behaviour);
+    if (ok) this.record(`bmc:${behaviour}`, host, 'injection');
+    return ok;
+  }
+
+  /**
+   * The instance's qemu dies: Nova shows it SHUTOFF and the host's monitor reports STOPPED_FAILED (when
+   * it runs and reaches the controller). Undefined for an unknown instance.
+   */
+  async crashInstance(id: string): Promise<{ host: string | null; reported: boolean } | undefined> {
+    const { model } = this.openstack.nova;
+    const server = model.server(id);
+    if (!server) return undefined;
+    if (server.vmState === 'active' && server.taskState === null) model.stop(id);
+    this.record('instance-crash', id, 'injection');
+    const host = server.host;
+    const effects = host === null ? undefined : this.effects(host);
+    const monitor = host === null ? undefined : this.monitors.get(host);
+    if (!monitor || !effects?.monitorRunning) return { host, reported: false };
+    return { host, reported: await monitor.reportInstanceEvent(id, 'STOPPED_FAILED') };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.monitors.values()].map((m) => m.stop()));
+    await this.bmc.stop();
+    await this.openstack.stop();
+  }
+
+  private populate(options: CloudSimOptions): void {
+    const { model } = this.openstack.nova;
+    for (const h of this.plan.hosts) {
+      model.addHost({ host: h.name, vcpus: h.vcpus, memoryMb: h.memoryMb, localGb: h.localGb });
+      this.conditions.set(h.name, HEALTHY);
+    }
+    for (const i of this.plan.instances)
+      model.addServer({
+        host: i.host,
+        name: i.name,
+        vmState: i.stopped ? 'stopped' : 'active',
+        flavor: { vcpus: i.flavor.vcpus, ramMb: i.flavor.ramMb, diskGb: i.flavor.diskGb },
+        metadata: i.metadata,
+      });
+    const link = options.controller;
+    if (!link) return;
+    const intervalMs = this.scenario.timing.heartbeatIntervalMs;
+    for (const h of this.plan.hosts) {
+      const monitor = new SimulatedMonitor(
+        {
+          host: h.name,
+          secret: deriveHostSecret(link.heartbeatMasterKey, h.name),
+          controllerUrls: link.urls,
+          intervalMs,
+          requestTimeoutMs: Math.max(500, Math.min(2_000, intervalMs)),
+        },
+        () => effectsOf(this.conditions.get(h.name) ?? HEALTHY, this.cliff),
+        options.monitorLogger ?? this.logger,
+      );
+      this.monitors.set(h.name, monitor);
+    }
+    if (!options.deferMonitors) this.startMonitors();
+  }
+
+  /** Starts the monitor of every running host, spread over one interval as independently started monitors would be. */
+  startMonitors(): void {
+    const intervalMs = this.scenario.timing.heartbeatIntervalMs;
+    const count = this.plan.hosts.length;
+    this.plan.hosts.forEach((h, index) => {
+      const c = this.conditions.get(h.name);
+      if (c && effectsOf(c, this.cliff).monitorRunning)
+        this.monitors.get(h.name)?.start(c.boots, Math.floor((index * intervalMs) / count));
+    });
+  }
+
+  /** A Redfish reset changed a system's power: that is the host's own power changing. */
+  private onBmcPower(host: string, state: FakePowerState): void {
+    if (state === 'Off') this.inject(host, { kind: 'power-off' }, 'bmc');
+    if (state === 'On') this.inject(host, { kind: 'power-on' }, 'bmc');
+  }
+
+  private sync(host: string): void {
+    const c = this.conditions.get(host);
+    if (!c) return;
+    const effects = effectsOf(c, this.cliff);
+    const power = this.bmc.power(host);
+    if ((power === 'On' || power === 'Off') && power !== effects.bmcPower)
+      this.bmc.setPower(host, effects.bmcPower);
+    const novaHost = this.openstack.nova.model.host(host);
+    if (novaHost && novaHost.alive !== effects.novaComputeReporting)
+      this.openstack.nova.model.setAlive(host, effects.novaComputeReporting);
+    const monitor = this.monitors.get(host);
+    if (!monitor) return;
+    if (effects.monitorRunning && !monitor.isRunning) monitor.start(c.boots);
+    if (!effects.monitorRunning && monitor.isRunning)
+      monitor
+        .stop()
+        .catch((err: unknown) => this.logger.error({ err, host }, 'stopping a simulated monitor failed'));
+  }
+
+  private record(kind: string, target: string, source: SimEvent['source']): void {
+    this.events.push({ atMs: Date.now(), kind, target, source });
+    if (this.events.length > EVENTS_KEPT) this.events.splice(0, this.events.length - EVENTS_KEPT);
+    this.logger.info({ kind, target, source }, 'simulated cloud event');
+  }
+}

@@ -1,0 +1,59 @@
+import { Module } from '@nestjs/common';
+import { DetectionModule } from '../../detection/detection.module';
+import { FencingModule } from '../../fencing/fencing.module';
+import { HostFencingDrivers } from '../../fencing/host-fencing-drivers';
+import { InventoryModule } from '../../inventory';
+import { LeaderLease, LeadershipModule } from '../../leadership';
+import { type OpenStackClients } from '../../platform/openstack-clients';
+import { OPENSTACK } from '../../platform/tokens';
+import {
+  COMPUTE_API,
+  FENCING_TOKEN_SOURCE,
+  HOST_FENCER,
+  HOST_HEALTH,
+  INCIDENT_LEDGER,
+  SEGMENT_DIRECTORY,
+} from '../ports';
+import { DetectionHostHealth } from './detection-host-health';
+import { DriverHostFencer } from './driver-host-fencer';
+import { InventoryIncidentLedger, InventorySegmentDirectory } from './inventory-ports';
+import { LeaderTokenSource } from './leader-token-source';
+import { NovaComputeApi } from './nova-compute-api';
+
+/**
+ * Binds recovery's ports to the controller's Nova client, the hosts' BMC drivers, the inventory, the
+ * leader lease and detection's view of returning hosts.
+ */
+@Module({
+  imports: [InventoryModule, FencingModule, LeadershipModule, DetectionModule],
+  providers: [
+    {
+      provide: COMPUTE_API,
+      inject: [OPENSTACK],
+      useFactory: (openstack: OpenStackClients) => new NovaComputeApi(() => openstack.requireNova()),
+    },
+    {
+      provide: HOST_FENCER,
+      inject: [HostFencingDrivers],
+      useFactory: (drivers: HostFencingDrivers) => new DriverHostFencer((host) => drivers.driverFor(host)),
+    },
+    { provide: INCIDENT_LEDGER, useClass: InventoryIncidentLedger },
+    { provide: HOST_HEALTH, useClass: DetectionHostHealth },
+    { provide: SEGMENT_DIRECTORY, useClass: InventorySegmentDirectory },
+    {
+      provide: FENCING_TOKEN_SOURCE,
+      inject: [LeaderLease],
+      useFactory: (lease: LeaderLease) => new LeaderTokenSource(lease),
+    },
+  ],
+  exports: [
+    COMPUTE_API,
+    HOST_FENCER,
+    INCIDENT_LEDGER,
+    SEGMENT_DIRECTORY,
+    FENCING_TOKEN_SOURCE,
+    HOST_HEALTH,
+    InventoryModule,
+  ],
+})
+export class RecoveryAdaptersModule {}

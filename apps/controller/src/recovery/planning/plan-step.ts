@@ -1,0 +1,147 @@
+import { type IncidentRecord, type MoveRecord } from '../model';
+import { type RecoveryDeps } from '../recovery-deps';
+import {
+  planEvacuation,
+  type HostRoom,
+  type PlannedMove,
+  type RecoveryPlan,
+  type SkippedInstance,
+} from './planner';
+
+type NewMove = Omit<
+  MoveRecord,
+  'order' | 'attempt' | 'triedTargets' | 'round' | 'failures' | 'locked' | 'confirmDeadline'
+>;
+
+/** The planning phase's I/O around the pure planner: live data in, move records and reserved hosts out. */
+export class PlanStep {
+  constructor(private readonly d: RecoveryDeps) {}
+
+  /** The plan for a failure of `host` now, from live Nova and inventory data; touches nothing. */
+  async computePlan(host: string, segmentId: string | undefined): Promise<RecoveryPlan> {
+    const segment = segmentId ? await this.d.directory.getSegment(segmentId) : undefined;
+    const hosts = segmentId ? await this.d.directory.hostsOfSegment(segmentId) : [];
+    const reservedNames = new Set(
+      hosts.filter((h) => h.reserved && !h.onMaintenance && h.name !== host).map((h) => h.name),
+    );
+    const [servers, hypervisors] = await Promise.all([
+      this.d.compute.listServersOnHost(host),
+      this.d.compute.hypervisors(),
+    ]);
+    const room = (h: (typeof hypervisors)[number]): HostRoom => ({
+      host: h.host,
+      vcpus: Math.max(0, h.vcpus - h.vcpusUsed),
+      memoryMb: Math.max(0, h.memoryMb - h.memoryMbUsed),
+    });
+    const reservedHosts = hypervisors.filter((h) => reservedNames.has(h.host) && h.state === 'up').map(room);
+    const schedulerRoom = hypervisors
+      .filter(
+        (h) => h.host !== host && !reservedNames.has(h.host) && h.state === 'up' && h.status === 'enabled',
+      )
+      .map(room)
+      .reduce((a, r) => ({ vcpus: a.vcpus + r.vcpus, memoryMb: a.memoryMb + r.memoryMb }), {
+        vcpus: 0,
+        memoryMb: 0,
+      });
+    return planEvacuation({
+      failedHost: host,
+      instances: servers,
+      policy: this.d.config.policy,
+      method: segment?.recoveryMethod ?? 'auto',
+      reservedHosts,
+      schedulerRoom,
+    });
+  }
+
+  /**
+   * Plans and records every move (a retry round re-plans only what is left), notes a capacity
+   * shortfall before anything moves, and prepares the reserved hosts the plan targets.
+   */
+  async apply(token: number, incident: IncidentRecord): Promise<void> {
+    const plan = await this.computePlan(incident.host, incident.segmentId);
+    const existing = new Map((await this.d.store.moves(incident.id)).map((m) => [m.instanceId, m]));
+    let order = existing.size;
+    const write = async (m: NewMove): Promise<void> => {
+      const before = existing.get(m.instanceId);
+      // Moves already done or in flight keep their record.
+      if (before && (before.status === 'succeeded' || before.status === 'moving')) return;
+      await this.d.store.putMove(token, incident.id, {
+        ...m,
+        order: before?.order ?? order++,
+        attempt: before?.attempt ?? 0,
+        triedTargets: before?.triedTargets ?? [],
+        round: incident.round,
+        failures: 0,
+        locked: before?.locked ?? false,
+        confirmDeadline: null,
+      });
+    };
+    for (const m of plan.moves) await write(this.planned(incident, m));
+    for (const b of plan.blocked) await write(this.unmoved(incident, b, 'blocked'));
+    for (const s of plan.skipped)
+      if (!existing.has(s.instanceId)) await write(this.unmoved(incident, s, 'skipped'));
+    incident.plan = {
+      fits: plan.fits,
+      warnings: plan.warnings,
+      reservedHostsUsed: plan.reservedHostsUsed,
+      skipped: plan.skipped,
+      blocked: plan.blocked,
+    };
+    // Said before anything moves, so the incident shows the shortfall from the start.
+    for (const w of plan.warnings) await this.d.journal.note(incident.id, 'plan', `capacity: ${w}`);
+    await this.d.journal.note(
+      incident.id,
+      'plan',
+      `${plan.moves.length} to move, ${plan.skipped.length} skipped, ${plan.blocked.length} blocked`,
+    );
+    const primaryTargets = new Set(
+      plan.moves.flatMap((m) => (m.target.kind === 'host' ? [m.target.host] : [])),
+    );
+    for (const host of primaryTargets) await this.prepareReservedHost(incident, host);
+  }
+
+  /** Makes a reserved host able to take instances: in the failed host's aggregates, enabled, no longer reserved. */
+  async prepareReservedHost(incident: IncidentRecord, host: string): Promise<void> {
+    await this.d.compute.joinAggregatesOf(incident.host, host);
+    await this.d.compute.enableService(host);
+    await this.d.directory.updateHost(host, { reserved: false });
+    await this.d.journal.note(
+      incident.id,
+      'plan',
+      `reserved host ${host} enabled and joined to the aggregates of ${incident.host}`,
+    );
+  }
+
+  private planned(incident: IncidentRecord, m: PlannedMove): NewMove {
+    return {
+      instanceId: m.instanceId,
+      instanceName: m.instanceName,
+      sourceHost: incident.host,
+      originalVmState: m.originalVmState,
+      target: m.target,
+      fallback: m.fallback,
+      status: 'planned',
+      destHost: null,
+      startedAt: null,
+      endedAt: null,
+      message: m.overCapacity ? 'over capacity' : null,
+      resetToError: false,
+    };
+  }
+
+  private unmoved(incident: IncidentRecord, s: SkippedInstance, status: 'blocked' | 'skipped'): NewMove {
+    return {
+      instanceId: s.instanceId,
+      instanceName: s.instanceName,
+      sourceHost: incident.host,
+      originalVmState: '',
+      target: { kind: 'scheduler' },
+      status,
+      destHost: null,
+      startedAt: null,
+      endedAt: null,
+      message: s.reason,
+      resetToError: false,
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { type BenchOptions, type BenchResult, writeResult } from './report';
+import { LOAD_WORKER_ARG } from './heartbeat-ingest/load-protocol';
+import { runLoadWorker } from './heartbeat-ingest/load-worker';
+import { heartbeatIngest } from './heartbeat-ingest/heartbeat-ingest.bench';
+import { recovery } from './recovery/recovery.bench';
+
+/** Every benchmark by name; `npm run bench -- <name>` runs one, no name runs all in this order. */
+const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>> = {
+  'heartbeat-ingest': heartbeatIngest,
+  recovery,
+};
+
+async function main(): Promise<void> {
+  const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const unknown = requested.filter((n) => !(n in BENCHMARKS));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}\n`,
+    );
+    process.exit(2);
+  }
+  const names = requested.length > 0 ? requested : Object.keys(BENCHMARKS);
+  const options: BenchOptions = { cpuProfile: process.argv.includes('--cpu-prof') };
+  let failed = 0;
+  for (const name of names) {
+    const run = BENCHMARKS[name];
+    if (!run) continue;
+    process.stdout.write(`${name}: running\n`);
+    try {
+      const result = await run(options);
+      // Profiling slows the controller: such a run explains a bottleneck, its figures are not recorded.
+      if (options.cpuProfile) process.stdout.write(`${name} (profiled, not recorded): ${result.summary}\n`);
+      else writeResult(result);
+    } catch (err) {
+      failed += 1;
+      process.stderr.write(
+        `${name}: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+    }
+  }
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+if (process.argv.includes(LOAD_WORKER_ARG)) runLoadWorker();
+else void main();
