@@ -86,9 +86,15 @@ describe('NovaClient on a 2.93 cloud', () => {
   });
 
   it('shows, locks with a reason, stops, starts and resets a server', async () => {
-    const vm = os.nova.model.addServer({ host: 'cmp-02', metadata: { HA_Enabled: 'True' } });
+    const vm = os.nova.model.addServer({
+      host: 'cmp-02',
+      metadata: { HA_Enabled: 'True' },
+      flavor: { vcpus: 4, ramMb: 8192, diskGb: 80 },
+    });
     expect(await nova.getServer(vm.id)).toMatchObject({
       id: vm.id,
+      // The embedded flavor (>= 2.47) is what capacity planning counts.
+      flavor: { vcpus: 4, ram: 8192, disk: 80 },
       status: 'ACTIVE',
       vmState: 'active',
       taskState: null,

@@ -42,6 +42,12 @@ export function toServer(s: ServerBody): Server {
     locked: s.locked,
     hostStatus: s.host_status ?? undefined,
     faultMessage: s.fault?.message,
+    flavor: s.flavor && {
+      vcpus: s.flavor.vcpus,
+      ram: s.flavor.ram,
+      disk: s.flavor.disk,
+      originalName: s.flavor.original_name,
+    },
   };
 }
 

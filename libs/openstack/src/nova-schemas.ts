@@ -47,6 +47,15 @@ export const serverSchema = z.object({
   locked: z.boolean().optional(),
   locked_reason: z.string().nullish(),
   host_status: z.string().nullish(),
+  // Below 2.47 this is {id, links} (a reference, no sizes); from 2.47 the embedded flavor.
+  flavor: z
+    .object({
+      vcpus: z.number().optional(),
+      ram: z.number().optional(),
+      disk: z.number().optional(),
+      original_name: z.string().optional(),
+    })
+    .optional(),
   fault: z
     .object({ code: z.number().optional(), message: z.string(), created: z.string().optional() })
     .optional(),

@@ -35,6 +35,15 @@ export interface Server {
   locked?: boolean;
   hostStatus?: string;
   faultMessage?: string;
+  /** Embedded flavor (microversion ≥ 2.47): what the instance needs on its next host. */
+  flavor?: ServerFlavor;
+}
+
+export interface ServerFlavor {
+  vcpus?: number;
+  ram?: number;
+  disk?: number;
+  originalName?: string;
 }
 
 export interface Migration {

@@ -46,7 +46,16 @@ export function serverView(model: NovaModel, s: ServerRecord, v: number): Record
     metadata: s.metadata,
     created: zTime(s.createdMs),
     updated: zTime(s.updatedMs),
-    flavor: { vcpus: s.flavor.vcpus, ram: s.flavor.ramMb, disk: s.flavor.diskGb },
+    // As Nova: a reference below 2.47, the embedded flavor from 2.47.
+    flavor:
+      v >= 47
+        ? {
+            vcpus: s.flavor.vcpus,
+            ram: s.flavor.ramMb,
+            disk: s.flavor.diskGb,
+            original_name: flavorName(s.flavor),
+          }
+        : { id: flavorName(s.flavor), links: [] },
     'OS-EXT-STS:vm_state': s.vmState,
     'OS-EXT-STS:task_state': s.taskState,
     'OS-EXT-STS:power_state': s.powerState,
@@ -154,4 +163,9 @@ const FAULT_KEYS: Record<number, string> = {
 /** Nova's fault body: one key named by the status (406 and 500 are `computeFault`). */
 export function novaFaultBody(status: number, message: string): unknown {
   return { [FAULT_KEYS[status] ?? 'computeFault']: { code: status, message } };
+}
+
+/** The fake has no flavor catalog: a flavor is named after its sizes (e.g. `v2-r4096-d40`). */
+export function flavorName(f: { vcpus: number; ramMb: number; diskGb: number }): string {
+  return `v${f.vcpus}-r${f.ramMb}-d${f.diskGb}`;
 }

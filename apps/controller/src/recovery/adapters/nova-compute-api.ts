@@ -140,13 +140,8 @@ function toService(s: NovaService): ComputeService {
   };
 }
 
-/** Embedded flavor (≥ 2.47); read when the client passes it through, so capacity planning can use it. */
-type WithFlavor = Server & {
-  flavor?: { vcpus?: number; ram?: number; disk?: number; originalName?: string };
-};
-
 function toServerView(s: Server): ServerView {
-  const flavor = (s as WithFlavor).flavor;
+  const flavor = s.flavor;
   return {
     flavor: flavor && {
       vcpus: flavor.vcpus,
