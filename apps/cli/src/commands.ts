@@ -27,17 +27,22 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'cluster status: hosts by state, segments, storm guard, leader',
     args: [],
     async run(api) {
-      const cluster = await api.request<Row>('GET', '/vigil/v1/cluster');
+      const { cluster } = await api.request<{ cluster: Row }>('GET', '/vigil/v1/cluster');
       const segments = await api.request<{ segments: Row[] }>('GET', '/v1/segments');
+      const engaged = ((cluster.stormGuards ?? []) as Row[]).filter((g) => g.engaged);
+      const guard =
+        engaged.length === 0
+          ? 'not engaged'
+          : `ENGAGED for ${engaged.map((g) => cellText(g.scope)).join(', ')}: automatic fencing suspended`;
       const text = [
-        `leader: ${JSON.stringify(cluster.leader ?? null)}`,
-        `storm guard: ${JSON.stringify(cluster.stormGuard ?? cluster.storm_guard ?? null)}`,
+        `leader: ${cellText(cluster.leadership)}`,
+        `storm guard: ${guard}`,
         '',
         'hosts by state:',
         renderTable(
-          Object.entries(
-            (cluster.hostsByState ?? cluster.hosts_by_state ?? {}) as Record<string, unknown>,
-          ).map(([state, hosts]) => ({ state, count: Array.isArray(hosts) ? hosts.length : hosts, hosts })),
+          Object.entries((cluster.hostsByState ?? {}) as Record<string, string[]>)
+            .filter(([, hosts]) => hosts.length > 0)
+            .map(([state, hosts]) => ({ state, count: hosts.length, hosts: hosts.join(' ') })),
         ),
         '',
         'segments:',
@@ -72,7 +77,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'one incident with its timeline and per-instance moves',
     args: ['notification-uuid'],
     async run(api, [id]) {
-      const detail = await api.request<Row>('GET', `/vigil/v1/incidents/${enc(id ?? '')}`);
+      const { incident: detail } = await api.request<{ incident: Row }>(
+        'GET',
+        `/vigil/v1/incidents/${enc(id ?? '')}`,
+      );
       const timeline = (detail.timeline ?? []) as Row[];
       const moves = (detail.moves ?? detail.vmoves ?? []) as Row[];
       const text = [
@@ -88,24 +96,24 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   reinstate: {
-    usage: 'reinstate <host>',
+    usage: 'reinstate <host> --reason "<what was repaired>"',
     summary: 'return a repaired host to service (probation, unset force-down, enable)',
     args: ['host'],
-    async run(api, [host]) {
-      const json = await api.request<Row>('POST', `/vigil/v1/hosts/${enc(host ?? '')}/reinstate`, {});
+    reason: true,
+    async run(api, [host], { reason }) {
+      const json = await api.request<Row>('POST', `/vigil/v1/hosts/${enc(host ?? '')}/reinstate`, { reason });
       return show(json, `reinstate of ${host}: ${JSON.stringify(json)}`);
     },
   },
   'confirm-fenced': {
-    usage: 'confirm-fenced <host> --reason "<why you know it is off>"',
-    summary: 'operator confirmation that a host is powered off (audited)',
-    args: ['host'],
+    usage: 'confirm-fenced <notification-uuid> --reason "<why you know the host is off>"',
+    summary: "operator confirmation that an incident's host is powered off (audited)",
+    args: ['notification-uuid'],
     reason: true,
-    async run(api, [host], { reason }) {
-      const json = await api.request<Row>('POST', `/vigil/v1/hosts/${enc(host ?? '')}/confirm-fenced`, {
-        reason,
-      });
-      return show(json, `confirmed ${host} fenced: ${JSON.stringify(json)}`);
+    async run(api, [id], { reason }) {
+      const path = `/vigil/v1/incidents/${enc(id ?? '')}/confirm-fenced`;
+      const json = await api.request<Row>('POST', path, { reason });
+      return show(json, `incident ${id}: host confirmed off by the operator, recovery proceeds`);
     },
   },
   'release-storm-guard': {
@@ -123,9 +131,26 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'dry run: what a failure of <host> would fence, move where, and block',
     args: ['host'],
     async run(api, [host]) {
-      const json = await api.request<Row>('GET', `/vigil/v1/hosts/${enc(host ?? '')}/recovery-plan`);
-      const moves = (json.moves ?? json.instances ?? []) as Row[];
-      return show(json, [`plan for a failure of ${host}:`, renderTable(moves)].join('\n'));
+      const { dry_run: dryRun } = await api.request<{ dry_run: Row }>('POST', '/vigil/v1/recovery/dry-run', {
+        host,
+      });
+      const plan = (dryRun.plan ?? {}) as Row;
+      const fence = (dryRun.fence ?? {}) as Row;
+      const text = [
+        `dry run: failure of ${host}`,
+        `fence: ${cellText(fence.action)}`,
+        `isolate: ${((dryRun.isolate ?? []) as string[]).join(', ')}`,
+        `fits capacity: ${cellText(plan.fits)}`,
+        '',
+        'moves:',
+        renderTable((plan.moves ?? []) as Row[]),
+        '',
+        'skipped:',
+        renderTable((plan.skipped ?? []) as Row[]),
+        '',
+        `blockers: ${((dryRun.blockers ?? []) as string[]).join('; ') || 'none'}`,
+      ].join('\n');
+      return show(dryRun, text);
     },
   },
 };
