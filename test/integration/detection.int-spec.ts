@@ -399,7 +399,9 @@ describe('leadership: two controller replicas sharing Redis', () => {
 
     harness.ports.nova.set('cmp-02', 'down');
     harness.pump.silent.add('cmp-02');
+    // A new leader first waits out a grace period (it has not seen heartbeats yet); allow for a busy machine.
     await waitFor(() => harness.ports.incidents.length === 2, {
+      timeoutMs: 30_000,
       what: 'incident for cmp-02 by the new leader',
     });
     expect(harness.ports.incidents.map((i) => i.host)).toEqual(['cmp-01', 'cmp-02']);
