@@ -8,6 +8,11 @@ if [[ "${1:-}" == "--tests" ]]; then
   command -v ipmitool >/dev/null 2>&1 || need+=(ipmitool)
   command -v ipmi_sim >/dev/null 2>&1 || need+=(openipmi)
   command -v fence_ipmilan >/dev/null 2>&1 || [[ -x /usr/sbin/fence_ipmilan ]] || need+=(fence-agents)
+  # The openstack-cli integration test drives the real `openstack segment ...` client. Debian's
+  # interpreter, not whatever python3 is first on PATH (a pyenv shim cannot see dist-packages).
+  if ! command -v openstack >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import masakariclient' >/dev/null 2>&1; then
+    need+=(python3-openstackclient python3-masakariclient)
+  fi
 fi
 if ((${#need[@]} == 0)); then exit 0; fi
 if [[ $(id -u) -ne 0 ]]; then

@@ -65,7 +65,10 @@ export class AppModule {
       providers: [
         OpenApiService,
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_FILTER, useFactory: () => new ErrorFilter(deps.logger) },
+        {
+          provide: APP_FILTER,
+          useFactory: () => new ErrorFilter(deps.logger, deps.config.keystone?.authUrl),
+        },
       ],
     };
   }

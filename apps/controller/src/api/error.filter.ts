@@ -11,7 +11,11 @@ import { echoMicroversionOnError } from './microversion';
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** Keystone's URL, named in 401 answers as keystonemiddleware does. */
+    private readonly keystoneUri = 'unknown',
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -29,7 +33,7 @@ export class ErrorFilter implements ExceptionFilter {
     }
     if (status === 401) {
       // keystonemiddleware's shape, which is what Masakari clients see on 401.
-      res.setHeader('WWW-Authenticate', 'Keystone uri="unknown"');
+      res.setHeader('WWW-Authenticate', `Keystone uri="${this.keystoneUri}"`);
       res.status(401).json({ error: { code: 401, title: 'Unauthorized', message } });
       return;
     }

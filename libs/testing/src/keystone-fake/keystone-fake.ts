@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { FakeHttpServer, type FakeRequest, type FakeResponse, header } from './fake-http';
+import { discoveryResponse } from './keystone-discovery';
 import {
   type FakeProject,
   type FakeUser,
@@ -127,6 +128,8 @@ export class KeystoneFake {
 
   private route(req: FakeRequest): FakeResponse {
     try {
+      const discovery = discoveryResponse(req, this.http.url);
+      if (discovery) return discovery;
       if (req.path.replace(/\/+$/, '') !== '/v3/auth/tokens')
         return { status: 404, body: keystoneErrorBody(404, 'The resource could not be found.') };
       switch (req.method) {
