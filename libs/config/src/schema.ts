@@ -294,8 +294,8 @@ export const recoverySchema = z
     errorRetryDelayMs: z.number().int().min(0).default(120_000),
     /** Automatic runs of an incident before it is `failed` (Masakari: error, one retry, then failed). Default 2. */
     maxRounds: z.number().int().min(1).default(2),
-    /** BullMQ job lock; a job whose worker died is taken over after about this long, in ms. Default 30000. */
-    jobLockMs: z.number().int().min(1000).default(30_000),
+    /** BullMQ job lock (and stalled-job check interval): a job whose worker died (controller SIGKILLed) is taken over by another worker after one to two of these, in ms. Default 10000. */
+    jobLockMs: z.number().int().min(1000).default(10_000),
     /** A returning host must report healthy this long before `reinstate` proceeds, in ms. Default 300000. */
     probationMs: z.number().int().min(0).default(300_000),
     /** How long `reinstate` waits for Nova to report the service up after force-down is unset, in ms. Default 120000. */
