@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { controllerConfigSchema, createLogger } from '@vigil/config';
 import { HEARTBEAT_PATH, deriveHostSecret, signBody, type Heartbeat } from '@vigil/contracts';
 import {
@@ -36,6 +38,9 @@ describe('host failure, end to end through the production wiring', () => {
   const silent = new Set<string>();
   const seq = new Map<string, number>();
   let beating: NodeJS.Timeout | undefined;
+  // Operators' tool receiving Vigil's CloudEvents.
+  const cloudEvents: Array<{ type: string; subject: string }> = [];
+  let receiver: Server | undefined;
   const servers: Record<string, { id: string; wasStopped: boolean; excluded: boolean }> = {};
 
   const api = async (
@@ -115,7 +120,19 @@ describe('host failure, end to end through the production wiring', () => {
       onPowerChange: (id, state) => model.setAlive(id, state === 'On'),
     });
 
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        cloudEvents.push(JSON.parse(body) as { type: string; subject: string });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver?.listen(0, '127.0.0.1', r));
+    const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`;
+
     const config = controllerConfigSchema.parse({
+      events: { webhooks: [{ url: receiverUrl }] },
       api: { port: 0 },
       auth: { strategy: 'noauth' },
       redis: { url: redis.url, password: redis.password, keyPrefix: 'pipe:' },
@@ -184,6 +201,7 @@ describe('host failure, end to end through the production wiring', () => {
   afterAll(async () => {
     if (process.env.VIGIL_TEST_DEBUG) process.stdout.write(logs.text() + '\n');
     if (beating) clearInterval(beating);
+    receiver?.close();
     await controller?.close();
     await bmc?.stop();
     await openstack?.stop();
@@ -254,6 +272,18 @@ describe('host failure, end to end through the production wiring', () => {
     const service = model.host(FAILED);
     expect(service?.forcedDown).toBe(true);
     expect(service?.status).toBe('disabled');
+
+    // Operators' tools heard each step, in order, as CloudEvents about the failed host.
+    await waitFor(() => cloudEvents.some((e) => e.type === 'io.vigil.incident.recovered'), {
+      what: 'the recovered event',
+    });
+    const steps = cloudEvents
+      .filter((e) => e.subject === FAILED)
+      .map((e) => e.type.replace('io.vigil.incident.', ''));
+    expect(steps).toEqual(
+      ['opened', 'fencing', 'fenced', 'evacuating', 'recovered'].filter((t) => steps.includes(t)),
+    );
+    expect(steps).toEqual(expect.arrayContaining(['fenced', 'recovered']));
 
     // The BMC password never reached a log line.
     expect(logs.linesContaining(BMC_PASSWORD)).toEqual([]);

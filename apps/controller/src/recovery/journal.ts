@@ -1,18 +1,33 @@
 import { type Logger } from '@vigil/config';
 import { type IncidentRecord } from './model';
+import { type NotificationStatus, type NotificationType } from './ports';
+import { type IncidentPhase } from './workflow/state-machine';
 import { type Clock, type IncidentLedger } from './ports';
 import { type IncidentStore } from './store/incident-store';
 import { toVmoves, workflowDetails } from './workflow/details';
 
+/** A change of an incident's phase or status, for operators' tools (CloudEvents out). */
+export interface IncidentStepEvent {
+  incidentId: string;
+  host: string;
+  type: NotificationType;
+  phase: IncidentPhase;
+  status: NotificationStatus;
+  reason?: string;
+}
+
 /** Writes an incident's timeline and mirrors its state into the notification (status, details, vmoves). */
 export class IncidentJournal {
   private readonly publishing = new Map<string, { again: boolean; done: Promise<void> }>();
+  /** Last phase/status announced per incident; in memory: after a restart a step may be announced again. */
+  private readonly announced = new Map<string, string>();
 
   constructor(
     private readonly store: IncidentStore,
     private readonly ledger: IncidentLedger,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly onStep?: (event: IncidentStepEvent) => void,
   ) {}
 
   iso(): string {
@@ -61,5 +76,17 @@ export class IncidentJournal {
     await this.ledger.setWorkflowDetails(incidentId, workflowDetails(incident, moves, timeline));
     await this.ledger.setVmoves(incidentId, toVmoves(incidentId, moves));
     await this.ledger.setStatus(incidentId, incident.status);
+    const step = `${incident.phase}/${incident.status}`;
+    if (this.onStep && this.announced.get(incidentId) !== step) {
+      this.announced.set(incidentId, step);
+      this.onStep({
+        incidentId,
+        host: incident.host,
+        type: incident.type,
+        phase: incident.phase,
+        status: incident.status,
+        ...(incident.reason ? { reason: incident.reason } : {}),
+      });
+    }
   }
 }

@@ -26,6 +26,9 @@ import {
   SEGMENT_DIRECTORY,
   type SegmentDirectory,
 } from './ports';
+import { type IncidentEventType } from '../events/cloud-event';
+import { IncidentEventPublisher } from '../events/incident-event-publisher';
+import { type IncidentStepEvent } from './journal';
 import { RecoveryRuntime } from './recovery-runtime';
 
 /** Until the monitors' health view is wired, no host counts as healthy (reinstate is refused, safely). */
@@ -55,6 +58,7 @@ export class RecoveryLifecycle implements OnApplicationBootstrap, OnApplicationS
     @Optional() @Inject(HOST_HEALTH) health?: HostHealthView,
     @Optional() @Inject(CLOCK) clock?: Clock,
     @Optional() notifications?: NotificationService,
+    @Optional() events?: IncidentEventPublisher,
   ) {
     if (!config.recovery.enabled) {
       logger.warn(
@@ -76,6 +80,7 @@ export class RecoveryLifecycle implements OnApplicationBootstrap, OnApplicationS
       logger: logger.child({ component: 'recovery' }),
       connect,
       ports: { compute, fencer, ledger, directory, tokens, health: health ?? NO_HEALTH, clock },
+      onStep: events && ((step) => publishStep(events, step)),
     });
     // Every stored notification starts its incident; Masakari's "new" ones only (ignored ones stay so).
     notifications?.onCreated(async (n) => {
@@ -96,5 +101,41 @@ export class RecoveryLifecycle implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     await this.runtime?.close();
     this.logger.info('recovery workers stopped');
+  }
+}
+
+/** Incident steps as CloudEvents for operators' tools (`events.webhooks`). */
+function publishStep(events: IncidentEventPublisher, step: IncidentStepEvent): void {
+  const type = eventTypeOf(step);
+  if (!type) return;
+  events.publish({
+    type,
+    host: step.host,
+    incidentId: step.incidentId,
+    data: { notificationType: step.type, phase: step.phase, status: step.status, reason: step.reason },
+  });
+}
+
+function eventTypeOf(step: IncidentStepEvent): IncidentEventType | undefined {
+  if (step.type !== 'COMPUTE_HOST') return undefined;
+  switch (step.phase) {
+    case 'received':
+      return 'incident.opened';
+    case 'fencing':
+      return 'incident.fencing';
+    case 'isolating':
+      return 'incident.fenced';
+    case 'planning':
+      return undefined;
+    case 'evacuating':
+      return 'incident.evacuating';
+    case 'finished':
+      return 'incident.recovered';
+    case 'ignored':
+      return undefined;
+    case 'error':
+      return 'incident.error';
+    case 'failed':
+      return 'incident.failed';
   }
 }

@@ -4,7 +4,7 @@ import { type Redis } from '@vigil/redis';
 import { EvacuationService } from './evacuation.service';
 import { HostRecoveryService } from './host-recovery.service';
 import { InstanceRecoveryService } from './instance-recovery.service';
-import { IncidentJournal } from './journal';
+import { IncidentJournal, type IncidentStepEvent } from './journal';
 import {
   type Clock,
   type ComputeApi,
@@ -49,6 +49,8 @@ export interface RecoveryRuntimeOptions {
   /** A new Redis client per call (BullMQ needs its own blocking connections); see RedisConnection.client. */
   connect: (role: 'command' | 'blocking') => Redis;
   ports: RecoveryPorts;
+  /** Told of every phase or status change of an incident (outbound events); must not throw. */
+  onStep?: (event: IncidentStepEvent) => void;
 }
 
 /** Builds the recovery engine with its stores and queues; `start()` runs workers and reconciliation. */
@@ -81,7 +83,7 @@ export class RecoveryRuntime {
       clock,
       store,
       slots: new ConcurrencySlots(command, options.keyPrefix),
-      journal: new IncidentJournal(store, options.ports.ledger, clock, options.logger),
+      journal: new IncidentJournal(store, options.ports.ledger, clock, options.logger, options.onStep),
       scheduler: queues,
     };
     const planning = new PlanStep(deps);
