@@ -1,100 +1,26 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-explicit-any --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access --
    Response bodies are untyped JSON walked by the assertions; each shape is asserted with toEqual. */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { controllerConfigSchema, createLogger } from '@vigil/config';
-import { LogCapture, startRedis, type RedisFixture } from '@vigil/testing';
-import { type CallerIdentity, type TokenValidator } from '../../apps/controller/src/api/auth';
-import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
-import {
-  ConfiguredComputeHostDirectory,
-  HostFencingService,
-  StaticComputeHostDirectory,
-} from '../../apps/controller/src/inventory';
+import { HostFencingService } from '../../apps/controller/src/inventory';
+import { hostBody as host, hostsPath, segmentBody as segment, useMasakariApi } from './support/masakari-api';
 
 // Vigil's per-host fencing settings: write-only secrets encrypted at rest (checked in Redis and in the
 // captured logs), the key file, and the decrypted view the fencing engine gets.
-const TOKENS: Record<string, CallerIdentity> = {
-  'admin-token': { userId: 'u-admin', projectId: 'a1b2c3', roles: ['admin'] },
-  'member-token': { userId: 'u-member', projectId: 'a1b2c3', roles: ['member'] },
-};
-const validator: TokenValidator = { validate: (t) => Promise.resolve(TOKENS[t]) };
 const PREFIX = 'itest-fence:';
 const BMC_PASSWORD = 'Bmc-Pa55-7f3e91';
 const SNMP_COMMUNITY = 'community-9d2c44';
 
-interface Reply {
-  status: number;
-  body: Record<string, unknown> & { [k: string]: any };
-}
-
 describe('Vigil host fencing settings', () => {
-  let redis: RedisFixture;
-  let controller: ControllerApp;
-  let dataDir: string;
-  const logs = new LogCapture();
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    dataDir = mkdtempSync(join(tmpdir(), 'vigil-fence-'));
-    const config = controllerConfigSchema.parse({
-      dataDir,
-      api: { port: 0, maxListLimit: 50 },
-      auth: { strategy: 'keystone' },
-      keystone: {
-        authUrl: 'http://127.0.0.1:9/v3',
-        username: 'vigil',
-        password: 'unused-pw',
-        projectName: 'service',
-      },
-      redis: { url: redis.url, password: redis.password, keyPrefix: PREFIX },
-    });
-    controller = await startController({
-      config,
-      tokenValidator: validator,
-      logger: createLogger({ name: 'test', destination: logs, level: 'trace' }),
-    });
-    controller.app
-      .get(ConfiguredComputeHostDirectory)
-      .use(new StaticComputeHostDirectory(new Set(['cmp-01', 'cmp-02', 'cmp-03', 'cmp-04'])));
+  const api = useMasakariApi({
+    name: 'fence',
+    keyPrefix: PREFIX,
+    maxListLimit: 50,
+    computeHosts: ['cmp-01', 'cmp-02', 'cmp-03', 'cmp-04'],
+    logLevel: 'trace',
   });
+  const { call } = api;
 
-  afterAll(async () => {
-    await controller.close();
-    await redis.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => redis.flush());
-
-  async function call(
-    method: string,
-    path: string,
-    body?: unknown,
-    opts: { token?: string | null; version?: string } = {},
-  ): Promise<Reply> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    const token = opts.token === undefined ? 'admin-token' : opts.token;
-    if (token) headers['X-Auth-Token'] = token;
-    if (opts.version) headers['OpenStack-API-Version'] = `instance-ha ${opts.version}`;
-    const res = await fetch(`${controller.url}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    const json = res.headers.get('content-type')?.includes('json') ?? false;
-    return { status: res.status, body: json ? (JSON.parse(text) as Reply['body']) : { text } };
-  }
-
-  const segment = (name: string, extra: Record<string, unknown> = {}) => ({
-    segment: { name, recovery_method: 'auto', service_type: 'COMPUTE', ...extra },
-  });
-  const host = (name: string, extra: Record<string, unknown> = {}) => ({
-    host: { name, type: 'COMPUTE', control_attributes: 'SSH', ...extra },
-  });
-  const hostsPath = (segmentUuid: string) => `/v1/segments/${segmentUuid}/hosts`;
   const fencingPath = (hostUuid: string) => `/vigil/v1/hosts/${hostUuid}/fencing`;
   const settings = {
     driver: 'ipmitool',
@@ -110,7 +36,7 @@ describe('Vigil host fencing settings', () => {
     return { seg, host: h };
   }
   async function allRedisValues(): Promise<string> {
-    const client = redis.client();
+    const client = api.redis.client();
     const keys = await client.keys(`${PREFIX}*`);
     const values = await Promise.all(
       keys.map(async (k) => ((await client.type(k)) === 'string' ? client.get(k) : '')),
@@ -138,13 +64,13 @@ describe('Vigil host fencing settings', () => {
     const shown = await call('GET', fencingPath(h.uuid));
     expect(shown.body).toEqual(put.body);
 
-    const stored = await redis.client().get(`${PREFIX}host:${h.uuid}:fencing`);
+    const stored = await api.redis.client().get(`${PREFIX}host:${h.uuid}:fencing`);
     expect(stored).toContain('v1:');
     const everything = await allRedisValues();
     expect(everything).not.toContain(BMC_PASSWORD);
     expect(everything).not.toContain(SNMP_COMMUNITY);
 
-    const fencing = controller.app.get(HostFencingService);
+    const fencing = api.controller.app.get(HostFencingService);
     expect(await fencing.getFencingSettings('cmp-01')).toEqual({
       hostUuid: h.uuid,
       hostName: 'cmp-01',
@@ -158,8 +84,8 @@ describe('Vigil host fencing settings', () => {
     expect(await fencing.getFencingSettings('cmp-unknown')).toBeUndefined();
 
     expect(JSON.stringify(put.body)).not.toContain(BMC_PASSWORD);
-    expect(logs.lines.length).toBeGreaterThan(0);
-    expect(logs.linesContaining(BMC_PASSWORD, SNMP_COMMUNITY)).toEqual([]);
+    expect(api.logs.lines.length).toBeGreaterThan(0);
+    expect(api.logs.linesContaining(BMC_PASSWORD, SNMP_COMMUNITY)).toEqual([]);
   });
 
   it('keeps the stored password when omitted, and removes it on null', async () => {
@@ -168,7 +94,7 @@ describe('Vigil host fencing settings', () => {
     const { password: _omitted, ...withoutPassword } = settings;
     const kept = await call('PUT', fencingPath(h.uuid), { ...withoutPassword, address: '10.1.0.12' });
     expect(kept.body.fencing).toMatchObject({ address: '10.1.0.12', password_set: true });
-    const fencing = controller.app.get(HostFencingService);
+    const fencing = api.controller.app.get(HostFencingService);
     expect((await fencing.getFencingSettings('cmp-02'))?.password).toBe(BMC_PASSWORD);
     const cleared = await call('PUT', fencingPath(h.uuid), { ...withoutPassword, password: null });
     expect(cleared.body.fencing.password_set).toBe(false);
@@ -189,7 +115,7 @@ describe('Vigil host fencing settings', () => {
     expect(res.body.badRequest).toMatchObject({ code: 400, error_code: 'BAD_REQUEST' });
     expect(res.body.badRequest.message).toContain(mentioned);
     expect(JSON.stringify(res.body)).not.toContain(BMC_PASSWORD);
-    expect(await redis.client().exists(`${PREFIX}host:${h.uuid}:fencing`)).toBe(0);
+    expect(await api.redis.client().exists(`${PREFIX}host:${h.uuid}:fencing`)).toBe(0);
   });
 
   it('accepts a fence-agent configuration', async () => {
@@ -228,10 +154,10 @@ describe('Vigil host fencing settings', () => {
     await call('PUT', fencingPath(a.host.uuid), settings);
     await call('PUT', fencingPath(b.host.uuid), settings);
     expect((await call('DELETE', `${hostsPath(a.seg.uuid)}/${a.host.uuid}`)).status).toBe(204);
-    expect(await redis.client().exists(`${PREFIX}host:${a.host.uuid}:fencing`)).toBe(0);
+    expect(await api.redis.client().exists(`${PREFIX}host:${a.host.uuid}:fencing`)).toBe(0);
     expect((await call('DELETE', `/v1/segments/${b.seg.uuid}`)).status).toBe(204);
-    expect(await redis.client().exists(`${PREFIX}host:${b.host.uuid}:fencing`)).toBe(0);
-    expect(await controller.app.get(HostFencingService).getFencingSettings('cmp-02')).toBeUndefined();
+    expect(await api.redis.client().exists(`${PREFIX}host:${b.host.uuid}:fencing`)).toBe(0);
+    expect(await api.controller.app.get(HostFencingService).getFencingSettings('cmp-02')).toBeUndefined();
   });
 
   it('requires a token and the admin role, validating the body first', async () => {
@@ -242,15 +168,15 @@ describe('Vigil host fencing settings', () => {
     ).toBe(400);
     expect((await call('PUT', fencingPath(h.uuid), settings, { token: 'member-token' })).status).toBe(403);
     expect((await call('GET', fencingPath(h.uuid), undefined, { token: 'member-token' })).status).toBe(403);
-    expect(await redis.client().exists(`${PREFIX}host:${h.uuid}:fencing`)).toBe(0);
+    expect(await api.redis.client().exists(`${PREFIX}host:${h.uuid}:fencing`)).toBe(0);
   });
 
   it('generated a 0600 key file in the data dir at boot and warned about it', () => {
-    const keyFile = join(dataDir, 'secret.key');
+    const keyFile = join(api.dataDir, 'secret.key');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64')).toHaveLength(32);
     expect(
-      logs.lines.some((l) => l.includes('"level":40') && l.includes('secrets.encryptionKey is not set')),
+      api.logs.lines.some((l) => l.includes('"level":40') && l.includes('secrets.encryptionKey is not set')),
     ).toBe(true);
   });
 });

@@ -1,99 +1,28 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call --
    Response bodies are untyped JSON walked by the assertions; each shape is asserted with toEqual. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { controllerConfigSchema, createLogger } from '@vigil/config';
-import { LogCapture, startRedis, type RedisFixture } from '@vigil/testing';
-import { type CallerIdentity, type TokenValidator } from '../../apps/controller/src/api/auth';
-import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
 import {
-  ConfiguredComputeHostDirectory,
-  StaticComputeHostDirectory,
-} from '../../apps/controller/src/inventory';
+  hostBody as host,
+  hostsPath,
+  segmentBody as segment,
+  useMasakariApi,
+  type Reply,
+} from './support/masakari-api';
 
 // Masakari v1 hosts over the real app and a real redis-server: Nova name check, uniqueness, filters.
-const TOKENS: Record<string, CallerIdentity> = {
-  'admin-token': { userId: 'u-admin', projectId: 'a1b2c3', roles: ['admin'] },
-  'member-token': { userId: 'u-member', projectId: 'a1b2c3', roles: ['member'] },
-};
-const validator: TokenValidator = { validate: (t) => Promise.resolve(TOKENS[t]) };
 const PREFIX = 'itest-host:';
 
-interface Reply {
-  status: number;
-  body: Record<string, unknown> & { [k: string]: any };
-}
-
 describe('Masakari hosts API', () => {
-  let redis: RedisFixture;
-  let controller: ControllerApp;
-  let dataDir: string;
-  const logs = new LogCapture();
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    dataDir = mkdtempSync(join(tmpdir(), 'vigil-host-'));
-    const config = controllerConfigSchema.parse({
-      dataDir,
-      api: { port: 0, maxListLimit: 50 },
-      auth: { strategy: 'keystone' },
-      keystone: {
-        authUrl: 'http://127.0.0.1:9/v3',
-        username: 'vigil',
-        password: 'unused-pw',
-        projectName: 'service',
-      },
-      redis: { url: redis.url, password: redis.password, keyPrefix: PREFIX },
-    });
-    controller = await startController({
-      config,
-      tokenValidator: validator,
-      logger: createLogger({ name: 'test', destination: logs }),
-    });
-    controller.app
-      .get(ConfiguredComputeHostDirectory)
-      .use(new StaticComputeHostDirectory(new Set(['cmp-01', 'cmp-02', 'cmp-03', 'cmp-04'])));
+  const api = useMasakariApi({
+    name: 'host',
+    keyPrefix: PREFIX,
+    maxListLimit: 50,
+    computeHosts: ['cmp-01', 'cmp-02', 'cmp-03', 'cmp-04'],
   });
+  const { call } = api;
 
-  afterAll(async () => {
-    await controller.close();
-    await redis.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => redis.flush());
-
-  async function call(
-    method: string,
-    path: string,
-    body?: unknown,
-    opts: { token?: string | null; version?: string } = {},
-  ): Promise<Reply> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    const token = opts.token === undefined ? 'admin-token' : opts.token;
-    if (token) headers['X-Auth-Token'] = token;
-    if (opts.version) headers['OpenStack-API-Version'] = `instance-ha ${opts.version}`;
-    const res = await fetch(`${controller.url}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    const json = res.headers.get('content-type')?.includes('json') ?? false;
-    return { status: res.status, body: json ? (JSON.parse(text) as Reply['body']) : { text } };
-  }
-
-  const segment = (name: string, extra: Record<string, unknown> = {}) => ({
-    segment: { name, recovery_method: 'auto', service_type: 'COMPUTE', ...extra },
-  });
-  const host = (name: string, extra: Record<string, unknown> = {}) => ({
-    host: { name, type: 'COMPUTE', control_attributes: 'SSH', ...extra },
-  });
   const newSegment = async (name: string): Promise<{ uuid: string; id: number }> =>
     (await call('POST', '/v1/segments', segment(name))).body.segment;
-  const hostsPath = (segmentUuid: string) => `/v1/segments/${segmentUuid}/hosts`;
-  const storedHostCount = async (): Promise<number> => redis.client().zcard(`${PREFIX}host:ids`);
+  const storedHostCount = async (): Promise<number> => api.redis.client().zcard(`${PREFIX}host:ids`);
 
   it('creates, shows, lists, updates and deletes a host', async () => {
     const seg = await newSegment('rack-a');
@@ -123,8 +52,8 @@ describe('Masakari hosts API', () => {
     });
     expect(renamed.status).toBe(200);
     expect(renamed.body.host).toMatchObject({ name: 'cmp-02', on_maintenance: true, reserved: true });
-    expect(await redis.client().hget(`${PREFIX}host:names`, 'cmp-02')).toBe(h.uuid);
-    expect(await redis.client().hexists(`${PREFIX}host:names`, 'cmp-01')).toBe(0);
+    expect(await api.redis.client().hget(`${PREFIX}host:names`, 'cmp-02')).toBe(h.uuid);
+    expect(await api.redis.client().hexists(`${PREFIX}host:names`, 'cmp-01')).toBe(0);
 
     expect((await call('DELETE', `${hostsPath(seg.uuid)}/${h.uuid}`)).status).toBe(204);
     expect((await call('GET', `${hostsPath(seg.uuid)}/${h.uuid}`)).status).toBe(404);
@@ -225,7 +154,7 @@ describe('Masakari hosts API', () => {
     await call('POST', hostsPath(seg.uuid), host('cmp-02'));
     const kept = (await call('POST', hostsPath(keep.uuid), host('cmp-03'))).body.host;
     expect((await call('DELETE', `/v1/segments/${seg.uuid}`)).status).toBe(204);
-    const client = redis.client();
+    const client = api.redis.client();
     expect(await client.hkeys(`${PREFIX}host:names`)).toEqual(['cmp-03']);
     expect(await client.zrange(`${PREFIX}host:ids`, '0', '-1')).toEqual([kept.uuid]);
     expect(await client.keys(`${PREFIX}segment:${seg.uuid}*`)).toEqual([]);

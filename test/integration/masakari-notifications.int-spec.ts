@@ -1,112 +1,32 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-explicit-any --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access --
    Response bodies are untyped JSON walked by the assertions; each shape is asserted with toEqual. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { controllerConfigSchema, createLogger } from '@vigil/config';
-import { LogCapture, startRedis, type RedisFixture } from '@vigil/testing';
-import { type CallerIdentity, type TokenValidator } from '../../apps/controller/src/api/auth';
-import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
+import { NotificationService } from '../../apps/controller/src/inventory';
 import {
-  ConfiguredComputeHostDirectory,
-  NotificationService,
-  StaticComputeHostDirectory,
-} from '../../apps/controller/src/inventory';
+  hostBody as host,
+  hostsPath,
+  notificationBody as notification,
+  segmentBody as segment,
+  useMasakariApi,
+} from './support/masakari-api';
 
 // Masakari v1 notifications over the real app and a real redis-server: intake rules, duplicates,
 // maintenance, "in use" conflicts, microversion-gated fields and the engine-facing service API.
-const TOKENS: Record<string, CallerIdentity> = {
-  'admin-token': { userId: 'u-admin', projectId: 'a1b2c3', roles: ['admin'] },
-  'member-token': { userId: 'u-member', projectId: 'a1b2c3', roles: ['member'] },
-};
-const validator: TokenValidator = { validate: (t) => Promise.resolve(TOKENS[t]) };
 const PREFIX = 'itest-notif:';
 
-interface Reply {
-  status: number;
-  body: Record<string, unknown> & { [k: string]: any };
-}
-
 describe('Masakari notifications API', () => {
-  let redis: RedisFixture;
-  let controller: ControllerApp;
-  let dataDir: string;
-  const logs = new LogCapture();
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    dataDir = mkdtempSync(join(tmpdir(), 'vigil-notif-'));
-    const config = controllerConfigSchema.parse({
-      // The API and its store alone: the recovery engine would move these notifications on (observe mode).
-      recovery: { enabled: false },
-      dataDir,
-      api: { port: 0, maxListLimit: 50 },
-      auth: { strategy: 'keystone' },
-      keystone: {
-        authUrl: 'http://127.0.0.1:9/v3',
-        username: 'vigil',
-        password: 'unused-pw',
-        projectName: 'service',
-      },
-      redis: { url: redis.url, password: redis.password, keyPrefix: PREFIX },
-    });
-    controller = await startController({
-      config,
-      tokenValidator: validator,
-      logger: createLogger({ name: 'test', destination: logs }),
-    });
-    controller.app
-      .get(ConfiguredComputeHostDirectory)
-      .use(new StaticComputeHostDirectory(new Set(['cmp-01', 'cmp-02', 'cmp-03', 'cmp-04'])));
+  const api = useMasakariApi({
+    name: 'notif',
+    keyPrefix: PREFIX,
+    maxListLimit: 50,
+    // The API and its store alone: the recovery engine would move these notifications on (observe mode).
+    recoveryEnabled: false,
+    computeHosts: ['cmp-01', 'cmp-02', 'cmp-03', 'cmp-04'],
   });
+  const { call } = api;
 
-  afterAll(async () => {
-    await controller.close();
-    await redis.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => redis.flush());
-
-  async function call(
-    method: string,
-    path: string,
-    body?: unknown,
-    opts: { token?: string | null; version?: string } = {},
-  ): Promise<Reply> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    const token = opts.token === undefined ? 'admin-token' : opts.token;
-    if (token) headers['X-Auth-Token'] = token;
-    if (opts.version) headers['OpenStack-API-Version'] = `instance-ha ${opts.version}`;
-    const res = await fetch(`${controller.url}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    const json = res.headers.get('content-type')?.includes('json') ?? false;
-    return { status: res.status, body: json ? (JSON.parse(text) as Reply['body']) : { text } };
-  }
-
-  const segment = (name: string, extra: Record<string, unknown> = {}) => ({
-    segment: { name, recovery_method: 'auto', service_type: 'COMPUTE', ...extra },
-  });
-  const host = (name: string, extra: Record<string, unknown> = {}) => ({
-    host: { name, type: 'COMPUTE', control_attributes: 'SSH', ...extra },
-  });
-  const hostsPath = (segmentUuid: string) => `/v1/segments/${segmentUuid}/hosts`;
-  const notification = (hostname: string, extra: Record<string, unknown> = {}) => ({
-    notification: {
-      type: 'COMPUTE_HOST',
-      hostname,
-      generated_time: '2024-05-01T10:02:11.000000',
-      payload: { event: 'STOPPED', host_status: 'NORMAL', cluster_status: 'OFFLINE' },
-      ...extra,
-    },
-  });
   const storedNotificationCount = async (): Promise<number> =>
-    redis.client().zcard(`${PREFIX}notification:ids`);
-  const service = (): NotificationService => controller.app.get(NotificationService);
+    api.redis.client().zcard(`${PREFIX}notification:ids`);
+  const service = (): NotificationService => api.controller.app.get(NotificationService);
 
   /** A segment with hosts cmp-01 and cmp-02; returns their uuids. */
   async function setup(segmentExtra: Record<string, unknown> = {}) {

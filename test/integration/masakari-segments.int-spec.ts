@@ -1,93 +1,20 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call --
    Response bodies are untyped JSON walked by the assertions; each shape is asserted with toEqual. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { controllerConfigSchema, createLogger } from '@vigil/config';
-import { LogCapture, startRedis, type RedisFixture } from '@vigil/testing';
-import { type CallerIdentity, type TokenValidator } from '../../apps/controller/src/api/auth';
-import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
-import {
-  ConfiguredComputeHostDirectory,
-  StaticComputeHostDirectory,
-} from '../../apps/controller/src/inventory';
+import { segmentBody as segment, useMasakariApi, type Reply } from './support/masakari-api';
 
 // Masakari v1 segments over the real app and a real redis-server: CRUD, paging, validation, auth.
-const TOKENS: Record<string, CallerIdentity> = {
-  'admin-token': { userId: 'u-admin', projectId: 'a1b2c3', roles: ['admin'] },
-  'member-token': { userId: 'u-member', projectId: 'a1b2c3', roles: ['member'] },
-};
-const validator: TokenValidator = { validate: (t) => Promise.resolve(TOKENS[t]) };
 const PREFIX = 'itest-seg:';
 
-interface Reply {
-  status: number;
-  body: Record<string, unknown> & { [k: string]: any };
-}
-
 describe('Masakari segments API', () => {
-  let redis: RedisFixture;
-  let controller: ControllerApp;
-  let dataDir: string;
-  const logs = new LogCapture();
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    dataDir = mkdtempSync(join(tmpdir(), 'vigil-seg-'));
-    const config = controllerConfigSchema.parse({
-      dataDir,
-      api: { port: 0, maxListLimit: 50 },
-      auth: { strategy: 'keystone' },
-      keystone: {
-        authUrl: 'http://127.0.0.1:9/v3',
-        username: 'vigil',
-        password: 'unused-pw',
-        projectName: 'service',
-      },
-      redis: { url: redis.url, password: redis.password, keyPrefix: PREFIX },
-    });
-    controller = await startController({
-      config,
-      tokenValidator: validator,
-      logger: createLogger({ name: 'test', destination: logs }),
-    });
-    controller.app
-      .get(ConfiguredComputeHostDirectory)
-      .use(new StaticComputeHostDirectory(new Set(['cmp-01'])));
+  const api = useMasakariApi({
+    name: 'seg',
+    keyPrefix: PREFIX,
+    maxListLimit: 50,
+    computeHosts: ['cmp-01'],
   });
+  const { call } = api;
 
-  afterAll(async () => {
-    await controller.close();
-    await redis.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => redis.flush());
-
-  async function call(
-    method: string,
-    path: string,
-    body?: unknown,
-    opts: { token?: string | null; version?: string } = {},
-  ): Promise<Reply> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    const token = opts.token === undefined ? 'admin-token' : opts.token;
-    if (token) headers['X-Auth-Token'] = token;
-    if (opts.version) headers['OpenStack-API-Version'] = `instance-ha ${opts.version}`;
-    const res = await fetch(`${controller.url}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    const json = res.headers.get('content-type')?.includes('json') ?? false;
-    return { status: res.status, body: json ? (JSON.parse(text) as Reply['body']) : { text } };
-  }
-
-  const segment = (name: string, extra: Record<string, unknown> = {}) => ({
-    segment: { name, recovery_method: 'auto', service_type: 'COMPUTE', ...extra },
-  });
-  const storedSegmentCount = async (): Promise<number> => redis.client().zcard(`${PREFIX}segment:ids`);
+  const storedSegmentCount = async (): Promise<number> => api.redis.client().zcard(`${PREFIX}segment:ids`);
 
   it('creates, shows, lists, updates and deletes a segment', async () => {
     const created = await call(
@@ -127,7 +54,7 @@ describe('Masakari segments API', () => {
 
     expect((await call('DELETE', `/v1/segments/${s.uuid}`)).status).toBe(204);
     expect((await call('GET', `/v1/segments/${s.uuid}`)).status).toBe(404);
-    expect(await redis.client().hexists(`${PREFIX}segment:names`, 'rack-b')).toBe(0);
+    expect(await api.redis.client().hexists(`${PREFIX}segment:names`, 'rack-b')).toBe(0);
   });
 
   it('also serves /v1/{project_id}/segments', async () => {

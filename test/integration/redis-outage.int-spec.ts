@@ -1,57 +1,22 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call --
    Response bodies are untyped JSON walked by the assertions; each shape is asserted with toEqual. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { controllerConfigSchema, createLogger } from '@vigil/config';
-import { LogCapture, startRedis, waitFor, type RedisFixture } from '@vigil/testing';
-import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
+import { waitFor } from '@vigil/testing';
+import { segmentBody as segment, useMasakariApi } from './support/masakari-api';
 
 // Redis stopped under a running API: every inventory route answers 503 serviceUnavailable, then the API
 // recovers by itself and nothing written before the outage is lost (append-only persistence).
-interface Reply {
-  status: number;
-  body: Record<string, any>;
-}
-
 describe('Masakari API during a Redis outage', () => {
-  let redis: RedisFixture;
-  let controller: ControllerApp;
-  let dataDir: string;
-  const logs = new LogCapture();
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    dataDir = mkdtempSync(join(tmpdir(), 'vigil-outage-'));
-    // noauth without a keystone section: the default compute host directory accepts any host name.
-    const config = controllerConfigSchema.parse({
-      // The API and its store alone: the recovery engine would move these notifications on (observe mode).
-      recovery: { enabled: false },
-      dataDir,
-      api: { port: 0 },
-      auth: { strategy: 'noauth' },
-      redis: { url: redis.url, password: redis.password, keyPrefix: 'itest-outage:', commandTimeoutMs: 500 },
-    });
-    controller = await startController({ config, logger: createLogger({ name: 'test', destination: logs }) });
+  const api = useMasakariApi({
+    name: 'outage',
+    keyPrefix: 'itest-outage:',
+    // The API and its store alone: the recovery engine would move these notifications on (observe mode).
+    recoveryEnabled: false,
+    auth: 'noauth',
+    redis: { commandTimeoutMs: 500 },
+    flushBeforeEach: false,
   });
+  const { call } = api;
 
-  afterAll(async () => {
-    await controller.close();
-    await redis.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  async function call(method: string, path: string, body?: unknown): Promise<Reply> {
-    const res = await fetch(`${controller.url}${path}`, {
-      method,
-      headers: { 'Content-Type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Reply['body']) : {} };
-  }
-
-  const segment = (name: string) => ({ segment: { name, recovery_method: 'auto', service_type: 'COMPUTE' } });
   const notification = {
     notification: {
       type: 'COMPUTE_HOST',
@@ -73,7 +38,7 @@ describe('Masakari API during a Redis outage', () => {
     const n = (await call('POST', '/v1/notifications', notification)).body.notification;
     expect([seg, host, n].every(Boolean)).toBe(true);
 
-    await redis.server.stop();
+    await api.redis.server.stop();
     for (const [method, path, body] of [
       ['GET', '/v1/segments', undefined],
       ['GET', `/v1/segments/${seg.uuid}`, undefined],
@@ -93,7 +58,7 @@ describe('Masakari API during a Redis outage', () => {
       });
     }
 
-    await redis.server.start();
+    await api.redis.server.start();
     await waitFor(async () => (await call('GET', '/v1/segments')).status === 200, {
       what: 'API back after Redis start',
     });
@@ -105,7 +70,7 @@ describe('Masakari API during a Redis outage', () => {
       'rack-a',
     ]);
 
-    await redis.restart();
+    await api.redis.restart();
     await waitFor(async () => (await call('GET', '/v1/segments')).status === 200, {
       what: 'API back after restart',
     });
