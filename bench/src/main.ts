@@ -3,11 +3,17 @@ import { LOAD_WORKER_ARG } from './heartbeat-ingest/load-protocol';
 import { runLoadWorker } from './heartbeat-ingest/load-worker';
 import { heartbeatIngest } from './heartbeat-ingest/heartbeat-ingest.bench';
 import { recovery } from './recovery/recovery.bench';
+import { mttr } from './mttr/mttr.bench';
+import { rackFailure } from './rack-failure/rack-failure.bench';
+import { storm } from './storm/storm.bench';
 
 /** Every benchmark by name; `npm run bench -- <name>` runs one, no name runs all in this order. */
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>> = {
   'heartbeat-ingest': heartbeatIngest,
   recovery,
+  mttr,
+  'rack-failure': rackFailure,
+  storm,
 };
 
 async function main(): Promise<void> {

@@ -282,8 +282,8 @@ export const recoverySchema = z
     fenceBackoffMs: z.number().int().min(0).default(5000),
     /** How long one evacuation may take to be confirmed, in ms (Masakari: 90 s). Default 300000. */
     confirmTimeoutMs: z.number().int().min(100).default(300_000),
-    /** Interval between confirmation polls of a moving instance, in ms. Default 3000. */
-    pollIntervalMs: z.number().int().min(10).default(3000),
+    /** Interval between confirmation polls of a moving instance, in ms. Default 1000 (Masakari polls every 1 s). */
+    pollIntervalMs: z.number().int().min(10).default(1000),
     /** Evacuation attempts per instance (each failed one tries another target). Default 3. */
     evacuationAttempts: z.number().int().min(1).default(3),
     /** Delay before a retryable Nova error (5xx, timeout) is retried, in ms. Default 2000. */
