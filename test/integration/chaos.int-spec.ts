@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt } from './cloud-sim-support/ensure-built';
+import { ensureBuilt } from './support/ensure-built';
 import { type ChaosSummary, ChaosRunner } from './chaos-support/chaos-runner';
 import { ChaosStack } from './chaos-support/chaos-stack';
 

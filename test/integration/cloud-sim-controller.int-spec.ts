@@ -5,7 +5,7 @@ import { createLogger } from '@vigil/config';
 import { LogCapture, waitFor } from '@vigil/testing';
 import { type DemoStack, startDemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
 import { parseScenario } from '../../apps/cloud-sim/src/scenario/scenario';
-import { ensureBuilt } from './cloud-sim-support/ensure-built';
+import { ensureBuilt } from './support/ensure-built';
 
 // The sim against the real controller (dist build, child process, embedded Redis): the controller takes
 // the sim's segments, hosts and BMCs, and accepts the signed heartbeats of every simulated monitor.

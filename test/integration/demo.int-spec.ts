@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, ROOT } from './cloud-sim-support/ensure-built';
+import { ensureBuilt, ROOT } from './support/ensure-built';
 
 function run(argv: string[], cwd: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {

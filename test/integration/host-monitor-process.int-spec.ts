@@ -1,50 +1,20 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@vigil/testing';
 import { closedPort, FakeController } from '../../apps/host-monitor/test/fake-controller';
+import { ensureBuilt, ROOT } from './support/ensure-built';
 
-const ROOT = join(__dirname, '../..');
 const MAIN = join(ROOT, 'dist/apps/host-monitor/main.js');
 const SECRET = 'process-it-secret-7e6d5c4b3a291807';
-
-/** Newest mtime under the sources the bundle is built from. */
-function newestSourceMs(): number {
-  const walk = (d: string): number =>
-    Math.max(
-      0,
-      ...readdirSync(d, { withFileTypes: true }).map((e) =>
-        e.isDirectory()
-          ? walk(join(d, e.name))
-          : e.name.endsWith('.ts')
-            ? statSync(join(d, e.name)).mtimeMs
-            : 0,
-      ),
-    );
-  return Math.max(
-    ...['apps/host-monitor/src', 'libs/config/src', 'libs/contracts/src'].map((d) => walk(join(ROOT, d))),
-  );
-}
 
 let dir: string;
 let controller: FakeController;
 let child: ChildProcess | undefined;
 
-beforeAll(() => {
-  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newestSourceMs())
-    execFileSync('npx', ['nest', 'build', 'host-monitor'], { cwd: ROOT, stdio: 'ignore', timeout: 170_000 });
-}, 180_000);
+beforeAll(() => ensureBuilt('host-monitor'), 300_000);
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-hm-proc-'));

@@ -1,44 +1,17 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deriveHostSecret } from '@vigil/contracts';
+import { ensureBuilt, ROOT } from './support/ensure-built';
 
-const ROOT = join(__dirname, '../..');
 const MONITOR_MAIN = join(ROOT, 'dist/apps/host-monitor/main.js');
 const PROBE_INTERVAL_MS = 400;
 
-function newestSourceMs(): number {
-  const walk = (d: string): number =>
-    Math.max(
-      0,
-      ...readdirSync(d, { withFileTypes: true }).map((e) =>
-        e.isDirectory()
-          ? walk(join(d, e.name))
-          : e.name.endsWith('.ts')
-            ? statSync(join(d, e.name)).mtimeMs
-            : 0,
-      ),
-    );
-  return Math.max(
-    ...['apps/host-monitor/src', 'libs/config/src', 'libs/contracts/src'].map((d) => walk(join(ROOT, d))),
-  );
-}
-
-/** The monitor runs from its built bundle, as on a compute node; rebuild it when a source is newer. */
+/** The monitor runs from its built bundle, as on a compute node; rebuilt when a source is newer. */
 export function ensureMonitorBuilt(): void {
-  if (!existsSync(MONITOR_MAIN) || statSync(MONITOR_MAIN).mtimeMs < newestSourceMs())
-    execFileSync('npx', ['nest', 'build', 'host-monitor'], { cwd: ROOT, stdio: 'ignore', timeout: 170_000 });
+  ensureBuilt('host-monitor');
 }
 
 /** Signals a child's whole process group (children are started detached, so each leads its own group). */
