@@ -33,7 +33,7 @@ export class SegmentService {
 
   async create(input: SegmentCreateInput): Promise<SegmentRecord> {
     // Checked again atomically by the store; this early check keeps a rejected create from consuming an id.
-    if ((await this.store.all()).some((s) => s.name === input.name)) throw segmentNameExists(input.name);
+    if (await this.store.nameTaken(input.name)) throw segmentNameExists(input.name);
     const record: SegmentRecord = {
       id: await this.store.nextId(),
       uuid: randomUUID(),

@@ -52,6 +52,10 @@ export class SegmentStore {
     return withRedis(() => this.redis.incr(this.keys.segmentSeq()));
   }
 
+  async nameTaken(name: string): Promise<boolean> {
+    return (await withRedis(() => this.redis.hexists(this.keys.segmentNames(), name))) === 1;
+  }
+
   get(uuid: string): Promise<SegmentRecord | undefined> {
     return getJson<SegmentRecord>(this.redis, this.keys.segment(uuid));
   }
