@@ -112,6 +112,11 @@ export class HostService {
     return this.hosts.get(uuid);
   }
 
+  /** Every registered host, all segments (detection's sweep reads this once per pass). */
+  listAll(): Promise<HostRecord[]> {
+    return this.hosts.all();
+  }
+
   /** Every host of a segment, in id order (reserved-host selection). */
   listInSegment(segmentUuid: string): Promise<HostRecord[]> {
     return this.hosts.inSegment(segmentUuid);

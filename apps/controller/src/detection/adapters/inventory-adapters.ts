@@ -20,19 +20,18 @@ export class InventoryHostDirectory implements MonitoredHostDirectory {
     private readonly hosts: HostService,
   ) {}
 
+  /** Two reads per sweep (segments, hosts) whatever the number of segments. */
   async listMonitoredHosts(): Promise<MonitoredHost[]> {
-    const segments = await this.segments.list({}, ALL);
-    const perSegment = await Promise.all(
-      segments.map(async (segment) =>
-        (await this.hosts.listInSegment(segment.uuid)).map((h) => ({
-          name: h.name,
-          segmentUuid: segment.uuid,
-          onMaintenance: h.on_maintenance,
-          segmentEnabled: segment.enabled,
-        })),
-      ),
-    );
-    return perSegment.flat();
+    const [segments, hosts] = await Promise.all([this.segments.list({}, ALL), this.hosts.listAll()]);
+    const enabled = new Map(segments.map((s) => [s.uuid, s.enabled]));
+    return hosts
+      .filter((h) => enabled.has(h.failover_segment_id))
+      .map((h) => ({
+        name: h.name,
+        segmentUuid: h.failover_segment_id,
+        onMaintenance: h.on_maintenance,
+        segmentEnabled: enabled.get(h.failover_segment_id) ?? false,
+      }));
   }
 }
 
