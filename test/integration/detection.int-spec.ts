@@ -194,7 +194,7 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
       'up->suspect',
       'suspect->failed',
     ]);
-    expect(view.body.host_state.timeline[0]?.reason).toMatch(/nova-service-down/);
+    expect(view.body.host_state.timeline[0]?.reason).toMatch(/nova-report-missed/);
     // The others were never touched.
     expect(await stateOf(ctl, 'cmp-02')).toBe('up');
   });

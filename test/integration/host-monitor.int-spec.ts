@@ -299,6 +299,9 @@ describe('host monitor (in-process, real probes, loopback controller)', () => {
       { host: 'cmp-03', reachable: false },
     ]);
     expect(seen.peers?.[0]?.rttMs).toEqual(expect.any(Number));
+    // A closed port on a live machine is refused by its kernel: the host runs, its monitor does not.
+    expect(seen.peers?.[1]?.refused).toBe(true);
+    expect(seen.peers?.map((p) => typeof p.ageMs)).toEqual(['number', 'number']);
     expect(latest('cmp-02')?.peers).toBeUndefined();
 
     await peerB.stop();

@@ -208,6 +208,10 @@ export const detectionSchema = detectionPolicySchema
     evidenceTimeoutMs: z.number().int().min(10).default(2000),
     /** Masakari notifications and alerts older than this are no longer evidence, ms. Default 120000. */
     evidenceMaxAgeMs: z.number().int().min(100).default(120_000),
+    /** Nova's `report_interval`: how often nova-compute refreshes its service's `updated_at`, until each service's own cadence is learnt, ms. Default 10000 (Nova's default). */
+    novaReportIntervalMs: z.number().int().min(100).default(10_000),
+    /** A nova-compute report later than its cadence by more than this is dead evidence (long before Nova's `state` flips), ms. Default 5000. */
+    novaReportToleranceMs: z.number().int().min(0).default(5000),
     /** Timeline entries kept per host. Default 200. */
     timelineMaxEntries: z.number().int().min(1).default(200),
     /** Share (percent) of all monitored hosts going silent within `cliffWindowMs` that means our own network failed. Default 50. */

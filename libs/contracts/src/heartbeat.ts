@@ -20,8 +20,16 @@ export interface PeerReport {
   /** Peer host name (nova-compute service host). */
   host: string;
   reachable: boolean;
+  /** Not reachable, but the peer's kernel refused the connection: the host runs, its monitor does not. */
+  refused?: boolean;
   /** Round trip of the probe when reachable, ms. */
   rttMs?: number;
+  /**
+   * How long before this heartbeat was built the probe started, ms (monotonic, so no clock is
+   * compared): the controller places the probe at its receipt time minus this, and uses only probes
+   * made after the peer's own last heartbeat.
+   */
+  ageMs?: number;
 }
 
 export interface Heartbeat {

@@ -24,6 +24,12 @@ import {
   type HostRecord,
   type ProbeResults,
 } from './model';
+import {
+  clockOffsetMaxMs,
+  EMPTY_NOVA_LEDGER,
+  type NovaReportLedger,
+  recordServiceList,
+} from './nova-reports';
 import { defaultPolicy, resolvePolicy } from './policy';
 import { DetectionPorts, type MonitoredHost } from './ports';
 import { probeAll } from './probes';
@@ -62,6 +68,8 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
   private running: Promise<void> | undefined;
   private stopped = false;
   private warnedNoDirectory = false;
+  /** What the service lists read so far say about each nova-compute's reports (leader memory only: a new leader relearns). */
+  private novaLedger: NovaReportLedger = EMPTY_NOVA_LEDGER;
 
   constructor(
     @Inject(CONFIG) private readonly config: ControllerConfig,
@@ -136,10 +144,22 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
       return now - last > policyOf(h.segmentUuid).heartbeatTimeoutMs;
     });
     const silentNames = silent.map((h) => h.name);
-    const [probes, evidence] = await Promise.all([
+    const [probed, evidence] = await Promise.all([
       probeAll(this.ports.probe, silentNames, this.config.detection.evidenceTimeoutMs),
       this.store.readEvidence(silentNames),
     ]);
+    if (probed.nova) this.novaLedger = recordServiceList(this.novaLedger, probed.nova, Date.now());
+    const offsetMaxMs = clockOffsetMaxMs(this.novaLedger);
+    const probes = new Map<string, ProbeResults>();
+    for (const name of silentNames) {
+      const track = this.novaLedger.services.get(name);
+      probes.set(name, {
+        bmc: probed.bmc.get(name) ?? 'unknown',
+        ...(probed.nova
+          ? { nova: { ...(track ? { track } : {}), ...(offsetMaxMs !== undefined ? { offsetMaxMs } : {}) } }
+          : {}),
+      });
+    }
     const out = evaluate({
       now,
       observingSince,

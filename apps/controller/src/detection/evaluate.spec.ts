@@ -7,6 +7,7 @@ import {
   type Evidence,
   type HostObservation,
   type HostRecord,
+  type PeerSighting,
   type ProbeResults,
   type StormGuardState,
   type StormScope,
@@ -14,7 +15,14 @@ import {
 
 const defaults = detectionSchema.parse({});
 const policy: DetectionPolicy = { ...defaults, heartbeatTimeoutMs: 3000, suspectHoldMs: 0 };
-const settings = { evidenceMaxAgeMs: 120_000, cliffPercent: 50, cliffWindowMs: 10_000, cliffMinHosts: 4 };
+const settings = {
+  evidenceMaxAgeMs: 120_000,
+  cliffPercent: 50,
+  cliffWindowMs: 10_000,
+  cliffMinHosts: 4,
+  novaReportIntervalMs: 10_000,
+  novaReportToleranceMs: 5000,
+};
 const NOW = 1_000_000;
 
 interface HostSpec {
@@ -23,8 +31,9 @@ interface HostSpec {
   /** ms before NOW of the last heartbeat; undefined = never. */
   lastHbAgo?: number;
   components?: Record<string, 'ok' | 'failed'>;
-  peers?: Array<{ host: string; reachable: boolean }>;
-  probes?: Partial<ProbeResults>;
+  peers?: PeerSighting[];
+  /** `nova: 'down'`: Nova's own state says down (not forced); `'up'`: state up, no report seen since. */
+  probes?: { bmc?: ProbeResults['bmc']; nova?: 'up' | 'down' | ProbeResults['nova'] };
   evidence?: Evidence[];
   onMaintenance?: boolean;
   segmentEnabled?: boolean;
@@ -54,9 +63,24 @@ function observe(s: HostSpec): HostObservation {
             ...(s.peers ? { peers: s.peers } : {}),
           },
         }),
-    probes: { nova: 'unknown', bmc: 'unknown', ...s.probes },
+    probes: { bmc: s.probes?.bmc ?? 'unknown', ...novaProbe(s.probes?.nova) },
     evidence: s.evidence ?? [],
   };
+}
+
+function novaProbe(nova: 'up' | 'down' | ProbeResults['nova']): Pick<ProbeResults, 'nova'> {
+  if (nova === undefined) return {};
+  if (typeof nova === 'object') return { nova };
+  // Read once, at NOW: the value says when Nova last heard nova-compute, not that it runs now.
+  const track = {
+    updatedAtMs: NOW - 2000,
+    firstReadAt: NOW,
+    lastReadAt: NOW,
+    stepsMs: [],
+    state: nova,
+    forcedDown: false,
+  };
+  return { nova: { track } };
 }
 
 function rec(host: string, state: HostRecord['state'], extra: Partial<HostRecord> = {}): HostRecord {
@@ -134,9 +158,9 @@ describe('evaluate: heartbeat gaps and evidence fusion', () => {
       incident: true,
     },
     {
-      name: 'silent + Nova still up → isolated-from-controller',
+      name: "silent + Nova's state up (stale: it lasts service_down_time) → suspect, not isolated",
       target: { host: 'h', lastHbAgo: 4000, probes: { nova: 'up' } },
-      expect: 'isolated-from-controller',
+      expect: 'suspect',
       incident: false,
     },
     {
@@ -203,7 +227,7 @@ describe('evaluate: heartbeat gaps and evidence fusion', () => {
     expect(reach.stateOf('h')).toBe('isolated-from-controller');
     const lost = run([
       { host: 'h', lastHbAgo: 4000 },
-      { host: 'p1', lastHbAgo: 100, peers: [{ host: 'h', reachable: false }] },
+      { host: 'p1', lastHbAgo: 100, peers: [{ host: 'h', reachable: false, ageMs: 500 }] },
       ...healthy(4),
     ]);
     expect(lost.stateOf('h')).toBe('failed');

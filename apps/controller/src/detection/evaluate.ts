@@ -1,10 +1,11 @@
-import { collectPeerWitnesses, fuseEvidence, type PeerWitness } from './evidence';
+import { collectPeerWitnesses, explainItem, fuseEvidence, type PeerWitness } from './evidence';
 import { type Candidate, EPISODE_STATES, type Liveness, RECOVERY_STATES, triage } from './candidate';
 import {
   type DetectionAction,
   type DetectionInput,
   type DetectionOutput,
   type DetectionPolicy,
+  type GlobalDetectionSettings,
   type HostObservation,
   type HostRecord,
   type HostState,
@@ -32,15 +33,7 @@ export function evaluate(input: DetectionInput): DetectionOutput {
     if (!prev && !o.heartbeat) continue;
     const liveness: Liveness = heard(o) ? 'heard' : judgeable(o) ? 'silent' : 'pending';
     const policy = policyOf(o.segmentUuid);
-    const c = classify(
-      o,
-      prev,
-      policy,
-      liveness,
-      witnesses.get(o.host) ?? [],
-      now,
-      settings.evidenceMaxAgeMs,
-    );
+    const c = classify(o, prev, policy, liveness, witnesses.get(o.host) ?? [], now, settings);
     if (c) candidates.push(c);
   }
 
@@ -131,7 +124,7 @@ function classify(
   liveness: Liveness,
   witnesses: readonly PeerWitness[],
   now: number,
-  evidenceMaxAgeMs: number,
+  settings: GlobalDetectionSettings,
 ): Candidate | undefined {
   const fresh = liveness === 'heard';
   const base = {
@@ -185,12 +178,15 @@ function classify(
       silent: true,
     };
   if (!fresh) {
-    const fusion = fuseEvidence({ observation: o, witnesses, policy, now, evidenceMaxAgeMs });
+    const fusion = fuseEvidence({ observation: o, witnesses, policy, now, settings });
+    const lastHeartbeatAt = o.heartbeat?.receivedAt;
     const evidence = {
-      lastHeartbeatAt: o.heartbeat?.receivedAt ?? null,
+      lastHeartbeatAt: lastHeartbeatAt ?? null,
       timeoutMs: policy.heartbeatTimeoutMs,
       dead: fusion.dead,
       alive: fusion.alive,
+      // Every item with its age, counting or not, so a verdict can be checked after the fact.
+      items: fusion.items.map((i) => explainItem(i, lastHeartbeatAt, now)),
     };
     const state: HostState =
       fusion.verdict === 'dead'

@@ -1,4 +1,5 @@
 import { type Verdict } from './model';
+import { type NovaServiceReading } from './nova-reports';
 import {
   type ComputeServiceActions,
   type DetectionPortBindings,
@@ -20,6 +21,7 @@ export class InMemoryDetectionPorts
   readonly hosts = new Map<string, MonitoredHost>();
   readonly nova = new Map<string, 'up' | 'down'>();
   readonly bmc = new Map<string, 'on' | 'off'>();
+  private readonly novaStoppedAt = new Map<string, number>();
   readonly incidents: Array<{ id: string; host: string; verdict: Verdict }> = [];
   readonly disabled: Array<{ host: string; reason: string }> = [];
   readonly instanceEvents: Array<{ host: string; event: InstanceEvent }> = [];
@@ -43,8 +45,20 @@ export class InMemoryDetectionPorts
     return Promise.resolve([...this.hosts.values()].map((h) => ({ ...h })));
   }
 
-  novaServiceState(host: string): Promise<'up' | 'down' | 'unknown'> {
-    return Promise.resolve(this.nova.get(host) ?? 'unknown');
+  /**
+   * `up`: nova-compute reports at every call (updated_at = now). `down`: its reports stopped when the
+   * host was first listed down, and Nova's state says down.
+   */
+  novaComputeServices(): Promise<NovaServiceReading[]> {
+    const now = Date.now();
+    const readings: NovaServiceReading[] = [];
+    for (const [host, state] of this.nova) {
+      if (state === 'up') this.novaStoppedAt.delete(host);
+      else if (!this.novaStoppedAt.has(host)) this.novaStoppedAt.set(host, now);
+      const updatedAt = new Date(this.novaStoppedAt.get(host) ?? now).toISOString().replace('Z', '');
+      readings.push({ host, updatedAt, state, forcedDown: false });
+    }
+    return Promise.resolve(readings);
   }
 
   bmcPowerState(host: string): Promise<'on' | 'off' | 'unknown'> {

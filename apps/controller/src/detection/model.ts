@@ -1,5 +1,6 @@
 import { type ComponentStatus } from '@vigil/contracts';
 import { type DetectionPolicyConfig } from '@vigil/config';
+import { type NovaReportTrack } from './nova-reports';
 
 /**
  * The vocabulary of detection: what a host can be, what we observed about it, and what the detector
@@ -51,13 +52,38 @@ export interface HeartbeatSighting {
   seq: number;
   intervalMs: number;
   components: Record<string, ComponentStatus>;
-  peers?: Array<{ host: string; reachable: boolean }>;
+  peers?: PeerSighting[];
+}
+
+/** One peer result as a reporter's heartbeat carried it. */
+export interface PeerSighting {
+  host: string;
+  reachable: boolean;
+  /** The peer's kernel refused the connection: the host runs, its monitor does not. */
+  refused?: boolean;
+  /** How long before the reporter built its heartbeat the probe started, ms (absent from older monitors). */
+  ageMs?: number;
 }
 
 /** Answers of the evidence probes, gathered by the sweep only for silent hosts. */
 export interface ProbeResults {
-  nova: 'up' | 'down' | 'unknown';
+  /** Read during this sweep. */
   bmc: 'on' | 'off' | 'unknown';
+  /** What the service lists read so far know of the host's nova-compute reports; absent = Nova not read. */
+  nova?: { track?: NovaReportTrack; offsetMaxMs?: number };
+}
+
+/** One piece of evidence about a silent host, with when it was observed (our clock) and what it says. */
+export interface EvidenceItem {
+  source: EvidenceSource;
+  /** Whether it counts, and which way: stale or inconclusive items are `neutral`. */
+  says: 'alive' | 'dead' | 'neutral';
+  /** What was observed, e.g. `peer compute2: unreachable`. */
+  label: string;
+  /** Our clock; undefined when the source gave no time. */
+  observedAt?: number;
+  /** Why it counts or not. */
+  why: string;
 }
 
 export interface HostObservation {
@@ -132,6 +158,10 @@ export type DetectionAction =
 
 export interface GlobalDetectionSettings {
   evidenceMaxAgeMs: number;
+  /** Nova's `report_interval` until a service's own cadence is learnt, ms. */
+  novaReportIntervalMs: number;
+  /** How late a nova-compute report may be before its absence is dead evidence, ms. */
+  novaReportToleranceMs: number;
   cliffPercent: number;
   cliffWindowMs: number;
   cliffMinHosts: number;

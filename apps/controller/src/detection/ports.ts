@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { type Verdict } from './model';
+import { type NovaServiceReading } from './nova-reports';
 
 /**
  * What detection needs from the rest of Vigil, as interfaces with injection tokens. The lead wires the
@@ -20,9 +21,10 @@ export interface MonitoredHostDirectory {
 }
 export const MONITORED_HOST_DIRECTORY = Symbol('MONITORED_HOST_DIRECTORY');
 
-/** Second opinions about a silent host. Each call must answer within its own timeout; `unknown` on any failure. */
+/** Second opinions about silent hosts. Each call must answer within its own timeout; `unknown` on any failure. */
 export interface EvidenceProbe {
-  novaServiceState(host: string): Promise<'up' | 'down' | 'unknown'>;
+  /** Every nova-compute service, in one `GET /os-services` (called once per sweep with silent hosts, not per host). */
+  novaComputeServices(): Promise<NovaServiceReading[]>;
   /** Through the fencing drivers (status only, never a power action). */
   bmcPowerState(host: string): Promise<'on' | 'off' | 'unknown'>;
 }

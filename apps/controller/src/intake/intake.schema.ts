@@ -20,7 +20,15 @@ export const heartbeatBodySchema = z.object({
     }),
   ),
   peers: z
-    .array(z.object({ host: hostName, reachable: z.boolean(), rttMs: z.number().min(0).optional() }))
+    .array(
+      z.object({
+        host: hostName,
+        reachable: z.boolean(),
+        refused: z.boolean().optional(),
+        rttMs: z.number().min(0).optional(),
+        ageMs: z.number().min(0).max(3_600_000).optional(),
+      }),
+    )
     .max(1024)
     .optional(),
 });

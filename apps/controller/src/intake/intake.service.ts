@@ -7,12 +7,12 @@ import {
 } from '@nestjs/common';
 import { type ControllerConfig, type Logger, registerSecret } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
-import { type HeartbeatSighting } from '../detection/model';
+import { type HeartbeatSighting, type PeerSighting } from '../detection/model';
 import { DetectionPorts } from '../detection/ports';
 import { type HeartbeatResult, VigilMetrics } from '../health/vigil-metrics';
 import { CONFIG, LOGGER } from '../platform/tokens';
 import { HeartbeatLedger } from './heartbeat-ledger';
-import { heartbeatBodySchema, instanceEventBodySchema } from './intake.schema';
+import { type HeartbeatBody, heartbeatBodySchema, instanceEventBodySchema } from './intake.schema';
 import { IntakeStore } from './intake-store';
 import { SignatureVerifier, unauthorized } from './signed-request';
 
@@ -101,7 +101,7 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
         seq: hb.seq,
         intervalMs: hb.intervalMs,
         components: hb.components,
-        ...(hb.peers ? { peers: hb.peers.map((p) => ({ host: p.host, reachable: p.reachable })) } : {}),
+        ...(hb.peers ? { peers: hb.peers.map(peerSighting) } : {}),
       };
       if (this.ledger.admit(host, sighting) === 'replay')
         throw new VigilError(
@@ -191,4 +191,14 @@ function heartbeatResultOf(err: unknown): HeartbeatResult {
   if (err.code === ErrorCode.CONFLICT) return /seq/.test(err.message) ? 'duplicate' : 'clock-skew';
   if (err.code === ErrorCode.UNAVAILABLE) return 'unavailable';
   return 'malformed';
+}
+
+/** What detection keeps of a peer result: its answer and when it was probed (as an age). */
+function peerSighting(p: NonNullable<HeartbeatBody['peers']>[number]): PeerSighting {
+  return {
+    host: p.host,
+    reachable: p.reachable,
+    ...(p.refused ? { refused: true } : {}),
+    ...(p.ageMs !== undefined ? { ageMs: p.ageMs } : {}),
+  };
 }

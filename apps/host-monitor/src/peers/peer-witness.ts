@@ -8,8 +8,23 @@ import { type Clock } from '@vigil/heartbeat';
  * controller compares it with its own view: a host it cannot hear but its peers can is cut off from the
  * controller, not dead. Reachability changes are logged once.
  */
+/** A probe result and when it started (monotonic), so each heartbeat can say how old it is. */
+interface PeerProbe {
+  report: PeerReport;
+  startedMono: number;
+}
+
+/** The peer's TCP connect ended: accepted, refused by its kernel (host up, monitor down), or no answer. */
+type ConnectResult = 'connected' | 'refused' | 'no-answer';
+
+/**
+ * A peer that stops answering is probed again after this instead of a whole interval, so its
+ * failure reaches the controller within about one heartbeat (each probe is bounded by its timeout).
+ */
+const RETRY_UNANSWERED_MS = 100;
+
 export class PeerWitness {
-  private readonly latest = new Map<string, PeerReport>();
+  private readonly latest = new Map<string, PeerProbe>();
 
   constructor(
     private readonly peers: readonly MonitorPeerConfig[],
@@ -19,9 +34,15 @@ export class PeerWitness {
     private readonly logger: Logger,
   ) {}
 
+  /** The latest result per peer with its age now; a peer not probed yet is unreachable, with no age. */
   snapshot(): PeerReport[] | undefined {
     if (this.peers.length === 0) return undefined;
-    return this.peers.map((p) => ({ ...(this.latest.get(p.host) ?? { host: p.host, reachable: false }) }));
+    const now = this.clock.monoMs();
+    return this.peers.map((p) => {
+      const probe = this.latest.get(p.host);
+      if (!probe) return { host: p.host, reachable: false };
+      return { ...probe.report, ageMs: Math.max(0, Math.round(now - probe.startedMono)) };
+    });
   }
 
   async probeAll(): Promise<void> {
@@ -30,19 +51,24 @@ export class PeerWitness {
 
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      await this.clock.sleep(this.intervalMs, signal);
+      const unanswered = [...this.latest.values()].some((p) => !p.report.reachable && !p.report.refused);
+      await this.clock.sleep(
+        unanswered ? Math.min(RETRY_UNANSWERED_MS, this.intervalMs) : this.intervalMs,
+        signal,
+      );
       if (!signal.aborted) await this.probeAll();
     }
   }
 
   private async probeOne(peer: MonitorPeerConfig): Promise<void> {
     const started = this.clock.monoMs();
-    const reachable = await this.connect(peer);
+    const result = await this.connect(peer);
+    const reachable = result === 'connected';
     const report: PeerReport = reachable
       ? { host: peer.host, reachable, rttMs: Math.round(this.clock.monoMs() - started) }
-      : { host: peer.host, reachable };
-    const previous = this.latest.get(peer.host);
-    this.latest.set(peer.host, report);
+      : { host: peer.host, reachable, ...(result === 'refused' ? { refused: true } : {}) };
+    const previous = this.latest.get(peer.host)?.report;
+    this.latest.set(peer.host, { report, startedMono: started });
     if (previous?.reachable !== reachable)
       this.logger.info(
         { peer: peer.host, address: peer.address, port: peer.port, reachable },
@@ -50,17 +76,20 @@ export class PeerWitness {
       );
   }
 
-  private connect(peer: MonitorPeerConfig): Promise<boolean> {
+  private connect(peer: MonitorPeerConfig): Promise<ConnectResult> {
     return new Promise((resolve) => {
       const socket = connect({ host: peer.address, port: peer.port });
-      const finish = (ok: boolean): void => {
+      const finish = (result: ConnectResult): void => {
         clearTimeout(timer);
         socket.destroy();
-        resolve(ok);
+        resolve(result);
       };
-      const timer = setTimeout(() => finish(false), this.timeoutMs);
-      socket.once('connect', () => finish(true));
-      socket.once('error', () => finish(false));
+      const timer = setTimeout(() => finish('no-answer'), this.timeoutMs);
+      socket.once('connect', () => finish('connected'));
+      // A refusal is an answer from the peer's kernel: a hung or powered-off host cannot send one.
+      socket.once('error', (err: NodeJS.ErrnoException) =>
+        finish(err.code === 'ECONNREFUSED' ? 'refused' : 'no-answer'),
+      );
     });
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HostFencingDrivers } from '../../fencing/host-fencing-drivers';
 import { type OpenStackClients } from '../../platform/openstack-clients';
 import { OPENSTACK } from '../../platform/tokens';
+import { type NovaServiceReading } from '../nova-reports';
 import { type ComputeServiceActions, type EvidenceProbe } from '../ports';
 
 /** Status reads only: detection asks the BMC for its power state but never acts on power. */
@@ -14,12 +15,15 @@ export class NovaAndBmcEvidence implements EvidenceProbe {
     private readonly drivers: HostFencingDrivers,
   ) {}
 
-  async novaServiceState(host: string): Promise<'up' | 'down' | 'unknown'> {
+  async novaComputeServices(): Promise<NovaServiceReading[]> {
     const nova = this.openstack.nova;
-    if (!nova) return 'unknown';
-    const service = await nova.findComputeService(host);
-    if (service?.state === 'up' || service?.state === 'down') return service.state;
-    return 'unknown';
+    if (!nova) return [];
+    return (await nova.listComputeServices()).map((s) => ({
+      host: s.host,
+      ...(s.updatedAt !== undefined ? { updatedAt: s.updatedAt } : {}),
+      ...(s.state !== undefined ? { state: s.state } : {}),
+      ...(s.forcedDown !== undefined ? { forcedDown: s.forcedDown } : {}),
+    }));
   }
 
   async bmcPowerState(host: string): Promise<'on' | 'off' | 'unknown'> {

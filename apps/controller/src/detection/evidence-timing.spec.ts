@@ -1,0 +1,314 @@
+import { detectionSchema } from '@vigil/config';
+import { collectPeerWitnesses, fuseEvidence } from './evidence';
+import { type DetectionPolicy, type Evidence, type HostObservation, type PeerSighting } from './model';
+import {
+  clockOffsetMaxMs,
+  EMPTY_NOVA_LEDGER,
+  judgeNovaReports,
+  type NovaReportLedger,
+  type NovaServiceReading,
+  parseNovaTime,
+  recordServiceList,
+} from './nova-reports';
+
+/**
+ * Evidence × timing: every item is judged against the host's last heartbeat (LAST_HB, our clock).
+ * Nova's clock runs NOVA_AHEAD_MS ahead of ours in every case: only Nova's timestamps among
+ * themselves and the order of our own reads may matter, never the offset.
+ */
+const policy: DetectionPolicy = { ...detectionSchema.parse({}), minEvidence: 1 };
+const settings = {
+  evidenceMaxAgeMs: 120_000,
+  cliffPercent: 50,
+  cliffWindowMs: 10_000,
+  cliffMinHosts: 4,
+  novaReportIntervalMs: 10_000,
+  novaReportToleranceMs: 5000,
+};
+const LAST_HB = 1_000_000;
+const NOVA_AHEAD_MS = 3_600_000 + 1234;
+
+/** Nova's naive UTC for one of our-clock instants. */
+const novaTime = (ours: number): string => new Date(ours + NOVA_AHEAD_MS).toISOString().replace('Z', '000');
+
+/** Service lists read at our-clock times; `reports` = when (our clock) nova-compute of `h` last wrote before each read. */
+function readLists(
+  reads: Array<{ at: number; h?: number; other: number; forcedDown?: boolean; state?: string }>,
+): NovaReportLedger {
+  let ledger = EMPTY_NOVA_LEDGER;
+  for (const r of reads) {
+    const list: NovaServiceReading[] = [{ host: 'other', updatedAt: novaTime(r.other), state: 'up' }];
+    if (r.h !== undefined)
+      list.push({
+        host: 'h',
+        updatedAt: novaTime(r.h),
+        state: r.state ?? 'up',
+        forcedDown: r.forcedDown ?? false,
+      });
+    ledger = recordServiceList(ledger, list, r.at);
+  }
+  return ledger;
+}
+
+function target(extra: Partial<HostObservation> = {}): HostObservation {
+  return {
+    host: 'h',
+    segmentUuid: 's',
+    onMaintenance: false,
+    segmentEnabled: true,
+    heartbeat: {
+      receivedAt: LAST_HB,
+      bootId: 'b',
+      runId: 'r',
+      seq: 9,
+      intervalMs: 1000,
+      components: { 'nova-compute': { state: 'ok' } },
+    },
+    evidence: [],
+    ...extra,
+  };
+}
+
+function reporter(host: string, receivedAt: number, peers: PeerSighting[]): HostObservation {
+  return {
+    host,
+    segmentUuid: 's',
+    onMaintenance: false,
+    segmentEnabled: true,
+    heartbeat: { receivedAt, bootId: 'b', runId: 'r', seq: 1, intervalMs: 1000, components: {}, peers },
+    evidence: [],
+  };
+}
+
+function fuse(now: number, o: HostObservation, reporters: HostObservation[] = []) {
+  const witnesses = collectPeerWitnesses(reporters, () => true).get('h') ?? [];
+  return fuseEvidence({ observation: o, witnesses, policy, now, settings });
+}
+
+describe('parseNovaTime', () => {
+  it.each([
+    ['2024-05-01T10:00:03.000000', Date.UTC(2024, 4, 1, 10, 0, 3)],
+    ['2024-05-01T10:00:03.123456', Date.UTC(2024, 4, 1, 10, 0, 3, 123)],
+    ['2024-05-01 10:00:03', Date.UTC(2024, 4, 1, 10, 0, 3)],
+    ['2024-05-01T10:00:03Z', Date.UTC(2024, 4, 1, 10, 0, 3)],
+    ['yesterday', undefined],
+    [undefined, undefined],
+  ])('%s', (text, ms) => expect(parseNovaTime(text)).toBe(ms));
+});
+
+describe('Nova liveness from updated_at (Nova 1 h ahead of us)', () => {
+  const cases: Array<{ name: string; now: number; ledger: NovaReportLedger; says: string; nova?: boolean }> =
+    [
+      {
+        name: 'one read after the silence, last report 2 s before the heartbeat → neutral (next report not yet due)',
+        now: LAST_HB + 4000,
+        ledger: readLists([{ at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 }]),
+        says: 'neutral',
+      },
+      {
+        name: 'updated_at advanced after a read made after the last heartbeat → alive (our path broke)',
+        now: LAST_HB + 14_000,
+        ledger: readLists([
+          { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
+          { at: LAST_HB + 9000, h: LAST_HB + 8000, other: LAST_HB + 8500 },
+        ]),
+        says: 'alive',
+      },
+      {
+        name: 'advance seen, but the previous read was before the last heartbeat → not alive evidence',
+        now: LAST_HB + 4000,
+        ledger: readLists([
+          { at: LAST_HB - 500, h: LAST_HB - 8000, other: LAST_HB - 600 },
+          { at: LAST_HB + 3500, h: LAST_HB - 1000, other: LAST_HB + 3000 },
+        ]),
+        says: 'neutral',
+      },
+      {
+        name: 'no report for cadence + tolerance after the last one → dead, while state still says up',
+        now: LAST_HB + 14_000,
+        ledger: readLists([
+          { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
+          { at: LAST_HB + 13_500, h: LAST_HB - 2000, other: LAST_HB + 13_000 },
+        ]),
+        says: 'dead',
+      },
+      {
+        name: 'learnt cadence (2 s steps) makes a missed report dead sooner than the 10 s fallback',
+        now: LAST_HB + 8000,
+        ledger: readLists([
+          { at: LAST_HB - 3900, h: LAST_HB - 4000, other: LAST_HB - 4000 },
+          { at: LAST_HB - 1900, h: LAST_HB - 2000, other: LAST_HB - 2000 },
+          { at: LAST_HB + 7500, h: LAST_HB - 2000, other: LAST_HB + 7400 },
+        ]),
+        says: 'dead',
+      },
+      {
+        name: 'forced_down (Vigil or an operator) with a recent report → neutral, says nothing about the host',
+        now: LAST_HB + 4000,
+        ledger: readLists([
+          { at: LAST_HB + 3500, h: LAST_HB - 1000, other: LAST_HB + 3000, forcedDown: true, state: 'down' },
+        ]),
+        says: 'neutral',
+      },
+      {
+        name: "Nova's own state down (service_down_time passed, not forced) → dead",
+        now: LAST_HB + 4000,
+        ledger: readLists([{ at: LAST_HB + 3500, h: LAST_HB - 1000, other: LAST_HB + 3000, state: 'down' }]),
+        says: 'dead',
+      },
+      {
+        name: 'nova-compute already failed at the last heartbeat → its silence is no evidence',
+        now: LAST_HB + 30_000,
+        ledger: readLists([
+          { at: LAST_HB + 3500, h: LAST_HB - 40_000, other: LAST_HB + 3000, state: 'down' },
+        ]),
+        says: 'neutral',
+        nova: false,
+      },
+    ];
+  it.each(cases)('$name', ({ now, ledger, says, nova }) => {
+    const j = judgeNovaReports({
+      track: ledger.services.get('h'),
+      offsetMaxMs: clockOffsetMaxMs(ledger),
+      lastHeartbeatAt: LAST_HB,
+      novaComputeWasOk: nova ?? true,
+      now,
+      fallbackCadenceMs: settings.novaReportIntervalMs,
+      toleranceMs: settings.novaReportToleranceMs,
+    });
+    expect(j.says).toBe(says);
+  });
+
+  it('bounds our clock − Nova clock from above by read time − newest updated_at', () => {
+    const ledger = readLists([
+      { at: LAST_HB, h: LAST_HB - 5000, other: LAST_HB - 300 },
+      { at: LAST_HB + 1000, h: LAST_HB - 5000, other: LAST_HB + 900 },
+    ]);
+    expect(clockOffsetMaxMs(ledger)).toBe(-NOVA_AHEAD_MS + 100);
+  });
+});
+
+describe('fused verdicts: evidence × timing', () => {
+  const silentNova = readLists([{ at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 }]);
+  const novaOf = (l: NovaReportLedger) => {
+    const track = l.services.get('h');
+    const offsetMaxMs = clockOffsetMaxMs(l);
+    return { ...(track ? { track } : {}), ...(offsetMaxMs !== undefined ? { offsetMaxMs } : {}) };
+  };
+  const stopped: Evidence = { kind: 'masakari-host-stopped', at: LAST_HB + 2000 };
+  const cases: Array<{ name: string; o: HostObservation; reporters?: HostObservation[]; verdict: string }> = [
+    {
+      name: "Nova state up only (stale alive) → undecided, no longer 'alive'",
+      o: target({ probes: { bmc: 'on', nova: novaOf(silentNova) } }),
+      verdict: 'undecided',
+    },
+    {
+      name: 'peer unreachable, probed after the last heartbeat, by the only reporter → dead',
+      o: target({ probes: { bmc: 'on', nova: novaOf(silentNova) } }),
+      reporters: [reporter('p1', LAST_HB + 3800, [{ host: 'h', reachable: false, ageMs: 1500 }])],
+      verdict: 'dead',
+    },
+    {
+      name: 'peer unreachable but probed before the last heartbeat → stale, undecided',
+      o: target({ probes: { bmc: 'on' } }),
+      reporters: [reporter('p1', LAST_HB + 500, [{ host: 'h', reachable: false, ageMs: 900 }])],
+      verdict: 'undecided',
+    },
+    {
+      name: 'stale peer "reachable" (probed before the last heartbeat) is ignored; fresh unreachables decide',
+      o: target({ probes: { bmc: 'on' } }),
+      reporters: [
+        reporter('p1', LAST_HB + 4000, [{ host: 'h', reachable: true, ageMs: 4500 }]),
+        reporter('p2', LAST_HB + 4000, [{ host: 'h', reachable: false, ageMs: 500 }]),
+        reporter('p3', LAST_HB + 4000, [{ host: 'h', reachable: false, ageMs: 800 }]),
+      ],
+      verdict: 'dead',
+    },
+    {
+      name: 'one fresh unreachable of three reporters is below quorum → undecided',
+      o: target({ probes: { bmc: 'on' } }),
+      reporters: [
+        reporter('p1', LAST_HB + 4000, [{ host: 'h', reachable: false, ageMs: 500 }]),
+        reporter('p2', LAST_HB + 4000, [{ host: 'h', reachable: false, ageMs: 4500 }]),
+        reporter('p3', LAST_HB + 4000, [{ host: 'h', reachable: false, ageMs: 4500 }]),
+      ],
+      verdict: 'undecided',
+    },
+    {
+      name: 'fresh peer reachable wins over fresh unreachables and a Masakari STOPPED (controller-side cut)',
+      o: target({ probes: { bmc: 'on' }, evidence: [stopped] }),
+      reporters: [
+        reporter('p1', LAST_HB + 4000, [{ host: 'h', reachable: true, ageMs: 300 }]),
+        reporter('p2', LAST_HB + 4000, [{ host: 'h', reachable: false, ageMs: 300 }]),
+      ],
+      verdict: 'alive-elsewhere',
+    },
+    {
+      name: "connection refused by the target's kernel (monitor crashed, host up) → alive",
+      o: target({ probes: { bmc: 'on' } }),
+      reporters: [
+        reporter('p1', LAST_HB + 4000, [{ host: 'h', reachable: false, refused: true, ageMs: 300 }]),
+      ],
+      verdict: 'alive-elsewhere',
+    },
+    {
+      name: 'Nova reported after the last heartbeat → alive, even with fresh dead peers',
+      o: target({
+        probes: {
+          bmc: 'on',
+          nova: novaOf(
+            readLists([
+              { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
+              { at: LAST_HB + 9000, h: LAST_HB + 8000, other: LAST_HB + 8500 },
+            ]),
+          ),
+        },
+      }),
+      reporters: [reporter('p1', LAST_HB + 9000, [{ host: 'h', reachable: false, ageMs: 300 }])],
+      verdict: 'alive-elsewhere',
+    },
+    {
+      name: 'BMC read Off this sweep beats an earlier Nova report',
+      o: target({
+        probes: {
+          bmc: 'off',
+          nova: novaOf(
+            readLists([
+              { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
+              { at: LAST_HB + 9000, h: LAST_HB + 8000, other: LAST_HB + 8500 },
+            ]),
+          ),
+        },
+      }),
+      verdict: 'dead',
+    },
+    {
+      name: 'outside notification (Masakari STOPPED) for a host whose peers reach it → alive, not fenced',
+      o: target({ probes: { bmc: 'on' }, evidence: [stopped] }),
+      reporters: [reporter('p1', LAST_HB + 4000, [{ host: 'h', reachable: true, ageMs: 300 }])],
+      verdict: 'alive-elsewhere',
+    },
+    {
+      name: 'outside notification for a silent host nobody sees → dead',
+      o: target({ probes: { bmc: 'on', nova: novaOf(silentNova) }, evidence: [stopped] }),
+      verdict: 'dead',
+    },
+    {
+      name: 'outside notification received before the last heartbeat → not evidence',
+      o: target({ probes: { bmc: 'on' }, evidence: [{ ...stopped, at: LAST_HB - 1 }] }),
+      verdict: 'undecided',
+    },
+  ];
+  it.each(cases)('$name', ({ o, reporters, verdict }) => {
+    expect(fuse(LAST_HB + 10_000 - 5500, o, reporters).verdict).toBe(verdict);
+  });
+
+  it('explains every item with its age relative to the last heartbeat', () => {
+    const f = fuse(LAST_HB + 4500, target({ probes: { bmc: 'on' } }), [
+      reporter('compute2', LAST_HB + 4000, [{ host: 'h', reachable: false, ageMs: 3600 }]),
+    ]);
+    expect(f.verdict).toBe('dead');
+    expect(f.items.map((i) => i.label)).toEqual(['BMC: power on', 'peer compute2: unreachable']);
+    expect(f.items[1]?.observedAt).toBe(LAST_HB + 400);
+  });
+});
