@@ -15,14 +15,8 @@ import {
 
 const defaults = detectionSchema.parse({});
 const policy: DetectionPolicy = { ...defaults, heartbeatTimeoutMs: 3000, suspectHoldMs: 0 };
-const settings = {
-  evidenceMaxAgeMs: 120_000,
-  cliffPercent: 50,
-  cliffWindowMs: 10_000,
-  cliffMinHosts: 4,
-  novaReportIntervalMs: 10_000,
-  novaReportToleranceMs: 5000,
-};
+/** Global settings at their defaults (the service passes `config.detection`). */
+const settings = defaults;
 const NOW = 1_000_000;
 
 interface HostSpec {

@@ -17,14 +17,8 @@ import {
  * themselves and the order of our own reads may matter, never the offset.
  */
 const policy: DetectionPolicy = { ...detectionSchema.parse({}), minEvidence: 1 };
-const settings = {
-  evidenceMaxAgeMs: 120_000,
-  cliffPercent: 50,
-  cliffWindowMs: 10_000,
-  cliffMinHosts: 4,
-  novaReportIntervalMs: 10_000,
-  novaReportToleranceMs: 5000,
-};
+/** Global settings at their defaults: Nova's report_interval 10 s, tolerance 5 s. */
+const settings = detectionSchema.parse({});
 const LAST_HB = 1_000_000;
 const NOVA_AHEAD_MS = 3_600_000 + 1234;
 

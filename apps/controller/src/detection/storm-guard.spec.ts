@@ -4,14 +4,8 @@ import { type DetectionPolicy, type HostObservation, type StormGuardState, type 
 import { assessStorm, holdingGuard, type Episode } from './storm-guard';
 
 const policy: DetectionPolicy = { ...detectionSchema.parse({}), suspectHoldMs: 0 };
-const settings = {
-  evidenceMaxAgeMs: 120_000,
-  cliffPercent: 50,
-  cliffWindowMs: 10_000,
-  cliffMinHosts: 4,
-  novaReportIntervalMs: 10_000,
-  novaReportToleranceMs: 5000,
-};
+/** Global settings at their defaults (the service passes `config.detection`). */
+const settings = detectionSchema.parse({});
 const NOW = 5_000_000;
 
 function episodes(n: number, segmentUuid = 'seg', ago = 100, silent = true): Episode[] {
