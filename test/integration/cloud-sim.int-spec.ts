@@ -57,7 +57,7 @@ describe('cloud-sim: simulated OpenStack cloud', () => {
         hostsPerRack: 3,
         segments: 2,
         instances: 24,
-        timing: { heartbeatIntervalMs: 100, serviceDownTimeMs: 600, rebuildMs: 50 },
+        timing: { heartbeatIntervalMs: 100, serviceDownTimeMs: 600, reportIntervalMs: 100, rebuildMs: 50 },
       }),
       controller: { urls: [controllerUrl], heartbeatMasterKey: MASTER_KEY },
       logger,

@@ -108,7 +108,7 @@ describe('real host monitors → two controller replicas (real Redis, Nova fake)
   beforeAll(async () => {
     ensureMonitorBuilt();
     redis = await startRedis();
-    openstack = await startOpenStack({ nova: { serviceDownTimeMs: 1_000 } });
+    openstack = await startOpenStack({ nova: { serviceDownTimeMs: 1_000, reportIntervalMs: 250 } });
     for (const host of HOSTS) openstack.nova.model.addHost({ host });
     const config = controllerConfigSchema.parse({
       api: { port: 0 },

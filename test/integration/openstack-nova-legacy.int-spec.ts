@@ -15,7 +15,7 @@ describe.each([
 
   beforeAll(async () => {
     os = await startOpenStack({
-      nova: { maxMicroversion: max, serviceDownTimeMs: 300, rebuildDurationMs: 100 },
+      nova: { maxMicroversion: max, serviceDownTimeMs: 300, reportIntervalMs: 100, rebuildDurationMs: 100 },
     });
     for (const host of ['cmp-01', 'cmp-02']) os.nova.model.addHost({ host });
     const logger = createLogger({ name: 'legacy-test', destination: logs });

@@ -84,7 +84,9 @@ describe('host failure, end to end through the production wiring', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    openstack = await startOpenStack({ nova: { serviceDownTimeMs: 1_500, rebuildDurationMs: 150 } });
+    openstack = await startOpenStack({
+      nova: { serviceDownTimeMs: 1_500, reportIntervalMs: 500, rebuildDurationMs: 150 },
+    });
     const model = openstack.nova.model;
     for (const host of HOSTS) model.addHost({ host });
     // The failed host's instances: active and stopped ones, HA-enabled or not, one service VM excluded by rule.

@@ -14,7 +14,7 @@ import { InjectionApi } from './sim/injection-api';
 const USAGE = `cloud-sim: a simulated OpenStack cloud (Keystone, Nova, Redfish BMCs, host monitors) on loopback
 
   cloud-sim serve [--scenario file.yaml] [--hosts N] [--instances M] [--segments S] [--hosts-per-rack R]
-                  [--reserved-per-segment K] [--seed X] [--heartbeat-interval-ms MS] [--service-down-time-ms MS]
+                  [--reserved-per-segment K] [--seed X] [--heartbeat-interval-ms MS] [--service-down-time-ms MS] [--report-interval-ms MS]
                   [--rebuild-ms MS] [--nova-latency-ms MS] [--api-port P]
                   [--controller URL[,URL]] [--master-key-file FILE] [--keystone-out FILE] [--log-level L]
   cloud-sim ${INJECT_USAGE.split('\n').join('\n    ')}
@@ -28,7 +28,7 @@ const DEMO_DEFAULTS = {
   segments: 2,
   reservedPerSegment: 1,
   instances: 40,
-  timing: { heartbeatIntervalMs: 1000, serviceDownTimeMs: 5000, rebuildMs: 1500 },
+  timing: { heartbeatIntervalMs: 1000, rebuildMs: 1500 },
 };
 
 const flag = (args: ParsedArgs, name: string): string | undefined => {

@@ -197,6 +197,12 @@ export const detectionPolicySchema = z
     /** libvirt dead on a heartbeating host. Default `disable`. */
     libvirt: componentPolicy.default('disable'),
     stormGuard: stormGuardSchema.default(stormGuardSchema.parse({})),
+    /**
+     * An outside COMPUTE_HOST STOPPED notification (masakari-monitors, a script, an operator) about a
+     * host Vigil sees alive: `evidence` (default) records it and ends it `ignored`; `order` recovers
+     * the host as Masakari would (for clouds without Vigil monitors).
+     */
+    outsideHostNotifications: z.enum(['evidence', 'order']).default('evidence'),
   })
   .strict();
 

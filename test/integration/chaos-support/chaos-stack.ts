@@ -23,6 +23,7 @@ const SCENARIO = {
   timing: {
     heartbeatIntervalMs: 300,
     serviceDownTimeMs: 2_000,
+    reportIntervalMs: 500,
     rebuildMs: 1_500,
     hostSwitchMs: 20,
     novaApiLatencyMs: 20,

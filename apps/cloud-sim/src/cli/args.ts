@@ -44,6 +44,7 @@ const SCENARIO_FLAGS: Record<string, string[]> = {
   'stopped-percent': ['stoppedPercent'],
   'heartbeat-interval-ms': ['timing', 'heartbeatIntervalMs'],
   'service-down-time-ms': ['timing', 'serviceDownTimeMs'],
+  'report-interval-ms': ['timing', 'reportIntervalMs'],
   'rebuild-ms': ['timing', 'rebuildMs'],
   'nova-latency-ms': ['timing', 'novaApiLatencyMs'],
   'api-port': ['ports', 'api'],

@@ -52,8 +52,10 @@ export const scenarioSchema = z
       .object({
         /** Heartbeat interval of every simulated monitor, ms. Default 1000. */
         heartbeatIntervalMs: z.number().int().min(50).default(1000),
-        /** Nova `service_down_time`, ms. Default 10000 (Nova's own is 60 s). */
-        serviceDownTimeMs: z.number().int().min(100).default(10_000),
+        /** Nova `service_down_time`, ms. Default 60000 (Nova's default). */
+        serviceDownTimeMs: z.number().int().min(100).default(60_000),
+        /** Nova `report_interval`: how often each nova-compute advances its `updated_at`, ms. Default 10000 (Nova's default). */
+        reportIntervalMs: z.number().int().min(50).default(10_000),
         /** Evacuate call to instance settled on its new host, ms. Default 1500. */
         rebuildMs: z.number().int().min(0).default(1_500),
         /** Instance settled to migration done, ms. Default 20. */
@@ -64,7 +66,8 @@ export const scenarioSchema = z
       .strict()
       .default({
         heartbeatIntervalMs: 1000,
-        serviceDownTimeMs: 10_000,
+        serviceDownTimeMs: 60_000,
+        reportIntervalMs: 10_000,
         rebuildMs: 1_500,
         hostSwitchMs: 20,
         novaApiLatencyMs: 0,

@@ -13,6 +13,7 @@ import {
 import { type Scenario } from '../scenario/scenario';
 import { type BmcBehaviour, BmcFarm } from './bmc-farm';
 import { SimulatedMonitor } from './simulated-monitor';
+import { type SimulatedConnect } from './simulated-peers';
 
 /** Where the simulated monitors report, and the key their per-host secrets derive from. */
 export interface SimControllerLink {
@@ -74,6 +75,7 @@ export class CloudSim {
     const openstack = await startOpenStack({
       nova: {
         serviceDownTimeMs: scenario.timing.serviceDownTimeMs,
+        reportIntervalMs: scenario.timing.reportIntervalMs,
         rebuildDurationMs: scenario.timing.rebuildMs,
         hostSwitchDelayMs: scenario.timing.hostSwitchMs,
       },
@@ -207,13 +209,27 @@ export class CloudSim {
           controllerUrls: link.urls,
           intervalMs,
           requestTimeoutMs: Math.max(500, Math.min(2_000, intervalMs)),
+          peers: this.plan.hosts.filter((o) => o.rack === h.rack && o.name !== h.name).map((o) => o.name),
         },
         () => effectsOf(this.conditions.get(h.name) ?? HEALTHY, this.cliff),
         options.monitorLogger ?? this.logger,
+        (peer) => this.peerConnect(h.name, peer),
       );
       this.monitors.set(h.name, monitor);
     }
     if (!options.deferMonitors) this.startMonitors();
+  }
+
+  /**
+   * A TCP connect from one host's monitor to a rack neighbour's: answered while both run and neither
+   * is cut off; a running host whose monitor is down refuses (its kernel answers).
+   */
+  private peerConnect(from: string, to: string): SimulatedConnect {
+    const a = this.conditions.get(from) ?? HEALTHY;
+    const b = this.conditions.get(to) ?? HEALTHY;
+    const up = (c: HostCondition): boolean => c.power === 'on' && !c.hung;
+    if (!up(a) || !up(b) || a.partitioned || b.partitioned) return 'no-answer';
+    return this.monitors.get(to)?.isRunning ? 'connected' : 'refused';
   }
 
   /** Starts the monitor of every running host, spread over one interval as independently started monitors would be. */

@@ -12,6 +12,7 @@ import {
   systemClock,
 } from '@vigil/heartbeat';
 import { type HostEffects } from '../model/host-condition';
+import { type SimulatedConnect, SimulatedPeerWitness } from './simulated-peers';
 
 export interface SimulatedMonitorOptions {
   host: string;
@@ -19,7 +20,12 @@ export interface SimulatedMonitorOptions {
   controllerUrls: readonly string[];
   intervalMs: number;
   requestTimeoutMs: number;
+  /** Hosts this one witnesses, probed like the real agent (interval 2 s, timeout 1 s). */
+  peers: readonly string[];
 }
+
+const PEER_PROBE_INTERVAL_MS = 2000;
+const PEER_PROBE_TIMEOUT_MS = 1000;
 
 /**
  * A partitioned host's monitor still runs; its packets just never arrive. Failing fast (instead of
@@ -63,10 +69,13 @@ export class SimulatedMonitor {
   private identity: MonitorIdentity | undefined;
   private totals = { accepted: 0, failed: 0 };
 
+  private peerWitness: SimulatedPeerWitness | undefined;
+
   constructor(
     private readonly options: SimulatedMonitorOptions,
     private readonly effects: () => HostEffects,
     private readonly logger: Logger,
+    private readonly connect: (peer: string) => SimulatedConnect = () => 'no-answer',
   ) {
     this.link = new ControllerLink(
       {
@@ -110,10 +119,16 @@ export class SimulatedMonitor {
     }
     const abort = new AbortController();
     this.abort = abort;
+    // A fresh witness per run: a rebooted or resumed host has no probe results yet.
+    const peers = new SimulatedPeerWitness(
+      { peers: this.options.peers, intervalMs: PEER_PROBE_INTERVAL_MS, timeoutMs: PEER_PROBE_TIMEOUT_MS },
+      (peer) => this.connect(peer),
+    );
+    this.peerWitness = peers;
     const loop = new HeartbeatLoop(
       this.builder,
       this.link,
-      { components: () => this.effects().components, peers: () => undefined },
+      { components: () => this.effects().components, peers: () => peers.snapshot() },
       this.options.intervalMs,
       systemClock,
       this.logger,
@@ -121,7 +136,7 @@ export class SimulatedMonitor {
     this.loop = loop;
     this.running = (async () => {
       await systemClock.sleep(delayMs, abort.signal);
-      await loop.run(abort.signal);
+      await Promise.all([loop.run(abort.signal), peers.run(abort.signal)]);
     })().catch((err: unknown) =>
       this.logger.error({ err, host: this.options.host }, 'simulated monitor crashed'),
     );

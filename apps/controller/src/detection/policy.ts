@@ -12,6 +12,7 @@ export function defaultPolicy(config: DetectionConfig): DetectionPolicy {
     ovs: config.ovs,
     libvirt: config.libvirt,
     stormGuard: config.stormGuard,
+    outsideHostNotifications: config.outsideHostNotifications,
   };
 }
 

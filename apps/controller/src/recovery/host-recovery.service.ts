@@ -110,11 +110,20 @@ export class HostRecoveryService {
     const host = await this.d.directory.findHost(incident.host);
     const segment = host ? await this.d.directory.getSegment(host.segmentId) : undefined;
     const hasBmc = await this.d.fencer.hasFencing(incident.host);
-    const decision = decideHostIntake(notification, segment, hasBmc);
+    const outside =
+      notification.origin !== 'vigil-detection' && this.d.outsideReports
+        ? await this.d.outsideReports.contextFor(incident.host)
+        : undefined;
+    const decision = decideHostIntake(notification, segment, hasBmc, outside);
     incident.segmentId = host?.segmentId;
     switch (decision.kind) {
       case 'ignore':
         await this.d.journal.note(incident.id, 'intake', `ignored: ${decision.reason}`);
+        if (outside?.liveness.kind === 'alive')
+          this.d.logger.warn(
+            { host: incident.host, incidentId: incident.id, reason: decision.reason },
+            'outside host-stopped notification contradicts Vigil: ignored',
+          );
         incident.status = 'ignored';
         incident.reason = decision.reason;
         return { next: 'ignored' };

@@ -186,6 +186,23 @@ export interface HostHealthView {
 }
 export const HOST_HEALTH = Symbol('HOST_HEALTH');
 
+/**
+ * What Vigil's own signals say about a host an outside notification reports stopped, and whether such
+ * a notification is evidence (weighed against them) or an order (Masakari's behaviour).
+ */
+export interface OutsideReportContext {
+  /** `alive`: heartbeating now, or silent to us but seen alive by fresh peer probes or Nova reports. */
+  liveness: { kind: 'alive'; why: string } | { kind: 'not-alive' };
+  /** Detection policy `outsideHostNotifications` of the host's segment. */
+  outsideNotifications: 'evidence' | 'order';
+}
+
+/** Detection's view of a host, for outside notifications. */
+export interface OutsideReportJudge {
+  contextFor(host: string): Promise<OutsideReportContext>;
+}
+export const OUTSIDE_REPORT_JUDGE = Symbol('OUTSIDE_REPORT_JUDGE');
+
 export const HOST_FENCER = Symbol('HOST_FENCER');
 export const COMPUTE_API = Symbol('COMPUTE_API');
 

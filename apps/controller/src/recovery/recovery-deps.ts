@@ -7,6 +7,7 @@ import {
   type HostFencer,
   type HostHealthView,
   type IncidentLedger,
+  type OutsideReportJudge,
   type SegmentDirectory,
 } from './ports';
 import { type JobScheduler } from './queues/contracts';
@@ -28,6 +29,8 @@ export interface RecoveryDeps {
   directory: SegmentDirectory;
   tokens: FencingTokenSource;
   health: HostHealthView;
+  /** Unwired: outside notifications are orders, as in Masakari. */
+  outsideReports?: OutsideReportJudge;
 }
 
 export function errorMessage(err: unknown): string {

@@ -12,6 +12,7 @@ import {
   type HostFencer,
   type HostHealthView,
   type IncidentLedger,
+  type OutsideReportJudge,
   type SegmentDirectory,
   systemClock,
 } from './ports';
@@ -38,6 +39,7 @@ export interface RecoveryPorts {
   directory: SegmentDirectory;
   tokens: FencingTokenSource;
   health: HostHealthView;
+  outsideReports?: OutsideReportJudge;
   clock?: Clock;
 }
 

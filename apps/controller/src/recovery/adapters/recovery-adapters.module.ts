@@ -12,8 +12,10 @@ import {
   HOST_FENCER,
   HOST_HEALTH,
   INCIDENT_LEDGER,
+  OUTSIDE_REPORT_JUDGE,
   SEGMENT_DIRECTORY,
 } from '../ports';
+import { DetectionOutsideReports } from './detection-outside-reports';
 import { DetectionHostHealth } from './detection-host-health';
 import { DriverHostFencer } from './driver-host-fencer';
 import { InventoryIncidentLedger, InventorySegmentDirectory } from './inventory-ports';
@@ -39,6 +41,7 @@ import { NovaComputeApi } from './nova-compute-api';
     },
     { provide: INCIDENT_LEDGER, useClass: InventoryIncidentLedger },
     { provide: HOST_HEALTH, useClass: DetectionHostHealth },
+    { provide: OUTSIDE_REPORT_JUDGE, useClass: DetectionOutsideReports },
     { provide: SEGMENT_DIRECTORY, useClass: InventorySegmentDirectory },
     {
       provide: FENCING_TOKEN_SOURCE,
@@ -53,6 +56,7 @@ import { NovaComputeApi } from './nova-compute-api';
     SEGMENT_DIRECTORY,
     FENCING_TOKEN_SOURCE,
     HOST_HEALTH,
+    OUTSIDE_REPORT_JUDGE,
     InventoryModule,
   ],
 })

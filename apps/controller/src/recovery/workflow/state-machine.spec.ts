@@ -46,6 +46,43 @@ describe('decideHostIntake', () => {
     const d = decideHostIntake({ origin, payload }, segment, hasBmc);
     expect(d.kind === 'recover' ? `recover:${d.fence}` : d.kind).toBe(expected);
   });
+
+  const stopped = { event: 'STOPPED', host_status: 'NORMAL' };
+  const alive = { kind: 'alive' as const, why: 'detection state up: heartbeating' };
+  const silent = { kind: 'not-alive' as const };
+  it.each([
+    ['outside report, host alive, evidence → ignored', 'external', alive, 'evidence', 'ignore'],
+    [
+      'outside report, host silent, evidence → recovered as today',
+      'external',
+      silent,
+      'evidence',
+      'recover:verify-off',
+    ],
+    [
+      "outside report, host alive, order → Masakari's behaviour",
+      'external',
+      alive,
+      'order',
+      'recover:verify-off',
+    ],
+    [
+      "Vigil's own verdict is never second-guessed here",
+      'vigil-detection',
+      alive,
+      'evidence',
+      'recover:power-off',
+    ],
+  ] as const)('%s', (_name, origin, liveness, outsideNotifications, expected) => {
+    const d = decideHostIntake({ origin, payload: stopped }, enabled, true, {
+      liveness,
+      outsideNotifications,
+    });
+    expect(d.kind === 'recover' ? `recover:${d.fence}` : d.kind).toBe(expected);
+    expect(d.kind === 'ignore' ? d.reason : 'acted').toMatch(
+      expected === 'ignore' ? /alive by Vigil's own evidence \(detection state up/ : /^acted$/,
+    );
+  });
 });
 
 describe('roundOutcome', () => {

@@ -1,4 +1,10 @@
-import { type MigrationView, type NotificationView, type SegmentView, type ServerView } from '../ports';
+import {
+  type MigrationView,
+  type NotificationView,
+  type OutsideReportContext,
+  type SegmentView,
+  type ServerView,
+} from '../ports';
 
 /**
  * The host-failure workflow, as data. Each phase is a checkpoint stored in Redis: a restarted engine
@@ -45,6 +51,7 @@ export function decideHostIntake(
   n: Pick<NotificationView, 'payload' | 'origin'>,
   segment: Pick<SegmentView, 'enabled'> | undefined,
   hasBmc: boolean,
+  outside?: OutsideReportContext,
 ): HostIntakeDecision {
   if (!segment) return { kind: 'error', reason: 'host is not in any failover segment' };
   if (!segment.enabled) return { kind: 'ignore', reason: 'failover segment is disabled' };
@@ -55,6 +62,13 @@ export function decideHostIntake(
     return hasBmc
       ? { kind: 'recover', fence: 'power-off' }
       : { kind: 'error', reason: 'no fencing configured for the host; confirm it is off to proceed' };
+  // A sender's "stopped" about a host Vigil sees alive is weighed, not obeyed: powering off a live
+  // host on a stale or mistaken report is the one harm fencing must never do.
+  if (outside?.outsideNotifications === 'evidence' && outside.liveness.kind === 'alive')
+    return {
+      kind: 'ignore',
+      reason: `host is alive by Vigil's own evidence (${outside.liveness.why}): the notification is recorded as evidence, not acted on`,
+    };
   if (n.payload['host_status'] !== 'NORMAL')
     return { kind: 'ignore', reason: 'host_status is not NORMAL: the host is not confirmed powered off' };
   return { kind: 'recover', fence: hasBmc ? 'verify-off' : 'trust-notification' };

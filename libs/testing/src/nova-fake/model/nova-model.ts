@@ -20,6 +20,11 @@ export interface NovaModelOptions {
   clock?: Clock;
   /** `service_down_time`: a service whose last heartbeat is older is `down` (ms). Default 60,000. */
   serviceDownTimeMs?: number;
+  /**
+   * `report_interval`: nova-compute writes its service record (advancing `updated_at`) this often (ms).
+   * Default 10,000. As in Nova, a `service_down_time` not above it is raised to 2.5 × it.
+   */
+  reportIntervalMs?: number;
   /** Evacuation call → vm_state settled (ms). Default 1,000. */
   rebuildDurationMs?: number;
   /** vm_state settled → host switched, migration done (ms). Default 20. */
@@ -40,6 +45,7 @@ export interface ServiceUpdate {
 export class NovaModel {
   readonly clock: Clock;
   serviceDownTimeMs: number;
+  reportIntervalMs: number;
   readonly evacuations: EvacuationEngine;
   readonly aggregates: AggregateRegistry;
   private readonly hostsByName = new Map<string, HostRecord>();
@@ -51,6 +57,7 @@ export class NovaModel {
 
   constructor(options: NovaModelOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.reportIntervalMs = options.reportIntervalMs ?? 10_000;
     this.serviceDownTimeMs = options.serviceDownTimeMs ?? 60_000;
     const timing: EvacuationTiming = {
       rebuildDurationMs: options.rebuildDurationMs ?? 1_000,
@@ -90,6 +97,7 @@ export class NovaModel {
       forcedDown: false,
       alive: spec.alive ?? true,
       lastSeenUpMs: now,
+      reportingSinceMs: now,
       createdMs: now,
       updatedMs: now,
       vcpus: spec.vcpus ?? 64,
@@ -111,18 +119,27 @@ export class NovaModel {
     return [...this.hostsByName.values()];
   }
 
-  /** up ⇔ not forced down and the last heartbeat is within `service_down_time` (openstack-api.md §3.4). */
+  /**
+   * up ⇔ not forced down and the last report is within `service_down_time` (openstack-api.md §3.4);
+   * Nova raises a `service_down_time` not above `report_interval` to 2.5 × `report_interval`.
+   */
   isUp(host: HostRecord): boolean {
     if (host.forcedDown) return false;
-    const lastSeen = host.alive ? this.clock.now() : host.lastSeenUpMs;
-    return Math.abs(this.clock.now() - lastSeen) <= this.serviceDownTimeMs;
+    const downTime =
+      this.serviceDownTimeMs <= this.reportIntervalMs ? 2.5 * this.reportIntervalMs : this.serviceDownTimeMs;
+    return Math.abs(this.clock.now() - this.lastSeenUp(host)) <= downTime;
   }
 
-  /** Last heartbeat time as Nova's `updated_at` would show it. */
+  /** `updated_at` as Nova shows it: the last report, or a later update of the record (disable, force-down). */
   lastReportMs(host: HostRecord): number {
-    return host.alive
-      ? Math.max(host.updatedMs, this.clock.now())
-      : Math.max(host.updatedMs, host.lastSeenUpMs);
+    return Math.max(host.updatedMs, this.lastSeenUp(host));
+  }
+
+  /** A reporting nova-compute writes at start and every `report_interval` after, not continuously. */
+  private lastSeenUp(host: HostRecord): number {
+    if (!host.alive) return host.lastSeenUpMs;
+    const since = host.reportingSinceMs;
+    return since + Math.floor((this.clock.now() - since) / this.reportIntervalMs) * this.reportIntervalMs;
   }
 
   /**
@@ -132,7 +149,8 @@ export class NovaModel {
   setAlive(name: string, alive: boolean): void {
     const host = this.requireHost(name);
     const now = this.clock.now();
-    if (host.alive && !alive) host.lastSeenUpMs = now;
+    if (host.alive && !alive) host.lastSeenUpMs = this.lastSeenUp(host);
+    if (!host.alive && alive) host.reportingSinceMs = now;
     if (!host.alive && alive)
       for (const m of this.migrationList)
         if (m.sourceCompute === name && m.status === 'done')

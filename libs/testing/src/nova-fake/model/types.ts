@@ -46,8 +46,10 @@ export interface HostRecord {
   disabledReason: string | null;
   forcedDown: boolean;
   alive: boolean;
-  /** Last heartbeat while not alive; ignored (now) while alive. */
+  /** Last report while not alive; ignored while alive (reports follow from `reportingSinceMs`). */
   lastSeenUpMs: number;
+  /** When nova-compute (re)started reporting: reports fall at this + k × report_interval. */
+  reportingSinceMs: number;
   createdMs: number;
   updatedMs: number;
   vcpus: number;
