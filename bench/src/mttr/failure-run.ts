@@ -13,6 +13,8 @@ export interface FailureRunOptions {
   timeoutMs: number;
   /** True when the run is expected to hold (storm guard): observe for `timeoutMs`, expect no move. */
   expectHeld?: boolean;
+  /** `power-off` (default): BMC reads Off. `kernel-hang`: silent, BMC still On, Nova reports stop. */
+  fault?: 'power-off' | 'kernel-hang';
 }
 
 /**
@@ -33,6 +35,8 @@ export interface FailureRunFigures {
   firstEvacuateMs: number | null;
   allEvacuatesIssuedMs: number | null;
   allActiveElsewhereMs: number | null;
+  /** From the failure itself (not the last heartbeat) to every instance ACTIVE elsewhere. */
+  failureToAllActiveMs: number | null;
   evacuateCalls: number;
   /** Most evacuate calls Nova accepted within any one second. */
   peakEvacuatesPerSecond: number;
@@ -57,7 +61,7 @@ export async function runFailure(stack: SimStack, options: FailureRunOptions): P
   await new Promise((r) => setTimeout(r, 1_500));
   const evacuationsBefore = stack.novaClock.acceptedEvacuations().length;
   const t0 = Date.now();
-  for (const host of victims) stack.sim.inject(host, { kind: 'power-off' });
+  for (const host of victims) stack.sim.inject(host, { kind: options.fault ?? 'power-off' });
   const reference = Math.max(...victims.map((h) => stack.lastHeartbeatMs(h) ?? t0));
 
   let allActiveAt: number | undefined;
@@ -105,6 +109,7 @@ export async function runFailure(stack: SimStack, options: FailureRunOptions): P
     allEvacuatesIssuedMs:
       instances > 0 && evacuations.length >= instances ? since(evacuations[instances - 1]) : null,
     allActiveElsewhereMs: since(allActiveAt),
+    failureToAllActiveMs: allActiveAt === undefined ? null : allActiveAt - t0,
     evacuateCalls: evacuations.length,
     peakEvacuatesPerSecond: peakPerSecond(evacuations),
     meanEvacuatesPerSecond:

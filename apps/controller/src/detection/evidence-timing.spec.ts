@@ -137,6 +137,16 @@ describe('Nova liveness from updated_at (Nova 1 h ahead of us)', () => {
         says: 'dead',
       },
       {
+        name: 'an advance after the last heartbeat, then reports stop: the missed report is fresher → dead',
+        now: LAST_HB + 25_000,
+        ledger: readLists([
+          { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
+          { at: LAST_HB + 9000, h: LAST_HB + 8000, other: LAST_HB + 8500 },
+          { at: LAST_HB + 24_500, h: LAST_HB + 8000, other: LAST_HB + 24_000 },
+        ]),
+        says: 'dead',
+      },
+      {
         name: 'forced_down (Vigil or an operator) with a recent report → neutral, says nothing about the host',
         now: LAST_HB + 4000,
         ledger: readLists([

@@ -148,6 +148,19 @@ export function judgeNovaReports(a: NovaJudgeArgs): NovaReportJudgement {
   const t = a.track;
   if (!t) return { says: 'neutral', why: 'no report of this service in the service list' };
   const cadence = reportCadenceMs(t, a.fallbackCadenceMs);
+  // The latest our-clock moment Nova can have written updated_at, and when the next report was due.
+  const writtenBy =
+    a.offsetMaxMs === undefined ? t.firstReadAt : Math.min(t.firstReadAt, t.updatedAtMs + a.offsetMaxMs);
+  const nextDue = writtenBy + cadence;
+  const missedBy = a.now - nextDue;
+  // Checked before "alive": a report missed after the last advance is fresher than that advance.
+  const canSpeak = a.novaComputeWasOk || t.advancedAfter !== undefined;
+  if (canSpeak && missedBy > a.toleranceMs && nextDue > a.lastHeartbeatAt)
+    return {
+      says: 'dead',
+      observedAt: nextDue + a.toleranceMs,
+      why: `missed the report due ${secs(nextDue - a.lastHeartbeatAt)} after the last heartbeat by ${secs(missedBy)} (cadence ${secs(cadence)})`,
+    };
   // An advance first seen after a read that itself followed the last heartbeat: nova-compute wrote
   // its record after the host went silent to us, so the host runs and our path to it is what broke.
   // forced_down does not stop nova-compute's reports, so it changes nothing here.
@@ -159,17 +172,6 @@ export function judgeNovaReports(a: NovaJudgeArgs): NovaReportJudgement {
     };
   if (!a.novaComputeWasOk)
     return { says: 'neutral', why: 'nova-compute was already failed at the last heartbeat' };
-  // The latest our-clock moment Nova can have written updated_at, and when the next report was due.
-  const writtenBy =
-    a.offsetMaxMs === undefined ? t.firstReadAt : Math.min(t.firstReadAt, t.updatedAtMs + a.offsetMaxMs);
-  const nextDue = writtenBy + cadence;
-  const missedBy = a.now - nextDue;
-  if (missedBy > a.toleranceMs && nextDue > a.lastHeartbeatAt)
-    return {
-      says: 'dead',
-      observedAt: nextDue + a.toleranceMs,
-      why: `missed the report due ${secs(nextDue - a.lastHeartbeatAt)} after the last heartbeat by ${secs(missedBy)} (cadence ${secs(cadence)})`,
-    };
   // Nova's own `state` down (not forced) means it missed reports for service_down_time: the slow
   // form of the rule above, counted when our reads cannot place the last report (first sight).
   if (t.state === 'down' && !t.forcedDown)
