@@ -210,6 +210,31 @@ describe('host failure, end to end through the production wiring', () => {
     await redis?.stop();
   });
 
+  it('an outside STOPPED/NORMAL notification about a heartbeating host is evidence, not an order: ignored, nothing powered off', async () => {
+    const HEALTHY = 'cmp-02';
+    const posted = await api('POST', '/v1/notifications', {
+      notification: {
+        type: 'COMPUTE_HOST',
+        hostname: HEALTHY,
+        generated_time: new Date().toISOString().slice(0, 19),
+        payload: { event: 'STOPPED', host_status: 'NORMAL', cluster_status: 'OFFLINE' },
+      },
+    });
+    expect(posted.status).toBe(202);
+    const uuid = (posted.body.notification as Json).notification_uuid as string;
+    const ignored = await waitFor(
+      async () => {
+        const got = await api('GET', `/v1/notifications/${uuid}`);
+        const n = got.body.notification as Json;
+        return n.status === 'ignored' ? n : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: 'the outside notification to end ignored' },
+    );
+    expect(JSON.stringify(ignored)).toContain("alive by Vigil's own evidence");
+    for (const host of HOSTS) expect(bmc.system(host)?.powerState).toBe('On');
+    expect(openstack.nova.requests.filter((r) => r.route.startsWith('PUT /os-services'))).toEqual([]);
+  });
+
   it('recovers a hung host (BMC still on, Nova sees it down): fence, isolate, evacuate once, finish', async () => {
     const model = openstack.nova.model;
     // Kernel hang: heartbeats and nova-compute reports stop, the BMC still says On.
@@ -219,8 +244,9 @@ describe('host failure, end to end through the production wiring', () => {
     const notification = await waitFor(
       async () => {
         const list = await api('GET', '/v1/notifications');
-        const found = (list.body.notifications as Json[]).find((n) => n.type === 'COMPUTE_HOST');
-        return found && found.status === 'finished' ? found : undefined;
+        return (list.body.notifications as Json[]).find(
+          (n) => n.type === 'COMPUTE_HOST' && n.status === 'finished',
+        );
       },
       { timeoutMs: 45_000, intervalMs: 200, what: 'the incident to finish' },
     );

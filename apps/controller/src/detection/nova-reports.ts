@@ -53,8 +53,8 @@ export const EMPTY_NOVA_LEDGER: NovaReportLedger = { services: new Map(), offset
 /** Steps kept per service to learn its cadence, and reads kept to bound the clock offset. */
 const STEPS_KEPT = 5;
 const OFFSET_SAMPLES_KEPT = 20;
-/** Steps shorter than this are not reports (a disable or force-down also touches `updated_at`). */
-const MIN_REPORT_STEP_MS = 1000;
+/** Steps shorter than this are not reports (a disable or force-down right after a report also touches `updated_at`). */
+const MIN_REPORT_STEP_MS = 100;
 
 /** Nova's naive UTC timestamp (`2024-05-01T10:00:03.000000`, no zone) as ms; undefined if unreadable. */
 export function parseNovaTime(value: string | undefined): number | undefined {
@@ -112,13 +112,14 @@ export function recordServiceList(
 }
 
 /**
- * The service's report cadence: the smallest recent step between its `updated_at` values. A step
- * can be a multiple of the cadence (we read only while some host is silent), never less than one
- * report, so the smallest step is the closest to the truth. Until two reads showed a step, `fallbackMs`
- * (Nova's `report_interval`, configured).
+ * The service's report cadence: the median of its recent steps between `updated_at` values. A step
+ * can be a multiple of the cadence (we read only while some host is silent) or, once, shorter (a
+ * disable right after a report); the median resists both, and a cadence taken too long only delays
+ * dead evidence, never invents it. Until a step was seen, `fallbackMs` (Nova's `report_interval`).
  */
 export function reportCadenceMs(track: NovaReportTrack, fallbackMs: number): number {
-  return track.stepsMs.length > 0 ? Math.min(...track.stepsMs) : fallbackMs;
+  const sorted = [...track.stepsMs].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)] ?? fallbackMs;
 }
 
 /** Upper bound of (our clock − Nova's clock), or undefined before the first read. */
@@ -161,6 +162,14 @@ export function judgeNovaReports(a: NovaJudgeArgs): NovaReportJudgement {
       observedAt: nextDue + a.toleranceMs,
       why: `missed the report due ${secs(nextDue - a.lastHeartbeatAt)} after the last heartbeat by ${secs(missedBy)} (cadence ${secs(cadence)})`,
     };
+  // Nova's own `state` down (not forced) means it missed reports for service_down_time: the slow
+  // form of the rule above, computed by Nova from its last report, so it also outranks an advance we saw earlier.
+  if (canSpeak && t.state === 'down' && !t.forcedDown)
+    return {
+      says: 'dead',
+      observedAt: t.firstReadAt,
+      why: 'state down (service_down_time passed, not forced)',
+    };
   // An advance first seen after a read that itself followed the last heartbeat: nova-compute wrote
   // its record after the host went silent to us, so the host runs and our path to it is what broke.
   // forced_down does not stop nova-compute's reports, so it changes nothing here.
@@ -172,14 +181,6 @@ export function judgeNovaReports(a: NovaJudgeArgs): NovaReportJudgement {
     };
   if (!a.novaComputeWasOk)
     return { says: 'neutral', why: 'nova-compute was already failed at the last heartbeat' };
-  // Nova's own `state` down (not forced) means it missed reports for service_down_time: the slow
-  // form of the rule above, counted when our reads cannot place the last report (first sight).
-  if (t.state === 'down' && !t.forcedDown)
-    return {
-      says: 'dead',
-      observedAt: t.firstReadAt,
-      why: 'state down (service_down_time passed, not forced)',
-    };
   if (t.forcedDown)
     return {
       says: 'neutral',

@@ -118,7 +118,13 @@ export class HostRecoveryService {
     incident.segmentId = host?.segmentId;
     switch (decision.kind) {
       case 'ignore':
-        await this.d.journal.note(incident.id, 'intake', `ignored: ${decision.reason}`);
+        // An outside report refused because the host is alive is a fencing decision: it shows in
+        // FenceHostTask's progress details, where an operator looks for why nothing was powered off.
+        await this.d.journal.note(
+          incident.id,
+          outside?.liveness.kind === 'alive' ? 'fence' : 'intake',
+          `ignored: ${decision.reason}`,
+        );
         if (outside?.liveness.kind === 'alive')
           this.d.logger.warn(
             { host: incident.host, incidentId: incident.id, reason: decision.reason },
