@@ -9,7 +9,7 @@ import { type RecoveryPlan } from './planning/planner';
 import { type ProcessRecoveryService } from './process-recovery.service';
 import { type RecoveryJobName, type RecoveryJobs } from './queues/contracts';
 import { type FinalFailureHandler, type JobHandlers } from './queues/recovery-queues';
-import { type ReinstateService } from './reinstate.service';
+import { type ReinstateAccepted, type ReinstateService } from './reinstate.service';
 import { type RecoveryDeps } from './recovery-deps';
 import { type VmoveView, type WorkflowDetail } from './ports';
 import { toVmoves, workflowDetails } from './workflow/details';
@@ -172,12 +172,12 @@ export class RecoveryEngine {
     return this.retry(id, by);
   }
 
-  async reinstate(host: string, by: OperatorAction): Promise<{ host: string; requestId: string }> {
-    await this.reinstateService.assertAllowed(host);
+  async reinstate(host: string, by: OperatorAction): Promise<ReinstateAccepted> {
+    const probationRemainingMs = await this.reinstateService.accept(host);
     const requestId = randomUUID();
     await this.audit({ action: 'reinstate', host, ...by });
     await this.d.scheduler.enqueue('host.reinstate', { host, requestId });
-    return { host, requestId };
+    return { host, requestId, probationRemainingMs };
   }
 
   /** What a failure of `host` would do now: fence, isolate, moves and blockers. Touches nothing. */
