@@ -160,6 +160,8 @@ export interface SegmentDirectory {
   getSegment(id: string): Promise<SegmentView | undefined>;
   hostsOfSegment(segmentId: string): Promise<HostView[]>;
   updateHost(name: string, change: { reserved?: boolean; onMaintenance?: boolean }): Promise<void>;
+  /** The host returned to service: its next failure report is a new failure, not a duplicate. */
+  forgetFailureReports(name: string): Promise<void>;
 }
 export const SEGMENT_DIRECTORY = Symbol('SEGMENT_DIRECTORY');
 

@@ -88,6 +88,8 @@ export class ReinstateService {
     if (now?.state !== 'up')
       return this.waitForNova(host, requestId, 'waiting for nova-compute to report up');
     if (now.status === 'disabled') await this.d.compute.enableService(host);
+    // Before on_maintenance is cleared: a failure reported from then on is a new one.
+    await this.d.directory.forgetFailureReports(host);
     await this.d.directory.updateHost(host, { onMaintenance: false });
     await this.returnReservedHosts(host);
     this.d.logger.info({ host, requestId }, 'host returned to service');
