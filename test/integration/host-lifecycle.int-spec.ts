@@ -224,4 +224,22 @@ describe('host lifecycle: enrol, fail, recover, repair, reinstate, fail again', 
     });
     expect(nova().host(host)).toMatchObject({ forcedDown: false, status: 'enabled' });
   }, 300_000);
+
+  it('the dry run asks the BMC: a wrong password is a blocker, the right one answers on', async () => {
+    const host = stack.sim.plan.hosts.find((h) => h.reserved)?.name ?? '';
+    const uuid = stack.hostUuids.get(host) ?? '';
+    type DryRun = { dry_run: { fence: { power?: string }; compute: unknown; blockers: string[] } };
+    const dryRun = async () =>
+      (await call<DryRun>('POST', '/vigil/v1/recovery/dry-run', { host })).body.dry_run;
+    const healthy = await dryRun();
+    expect(healthy.fence.power).toBe('on');
+    expect(healthy.compute).toMatchObject({ state: 'up' });
+    expect(healthy.blockers).toEqual([]);
+    await stack.api.setFencing(uuid, { ...stack.sim.bmc.access(host), password: 'wrong-password' });
+    const wrong = await dryRun();
+    expect(wrong.fence.power).toMatch(/^unreachable: /);
+    expect(wrong.blockers.join('\n')).toMatch(/the BMC does not answer with the stored settings/);
+    expect(JSON.stringify(wrong)).not.toContain(stack.sim.bmc.password);
+    await stack.api.setFencing(uuid, stack.sim.bmc.access(host));
+  });
 });

@@ -174,7 +174,8 @@ export const COMMANDS: Record<string, Command> = {
       const fence = (dryRun.fence ?? {}) as Row;
       const text = [
         `dry run: failure of ${host}`,
-        `fence: ${cellText(fence.action)}`,
+        `fence: ${cellText(fence.action)}${fence.power === undefined ? '' : ` (BMC answers: ${cellText(fence.power)})`}`,
+        `nova-compute: ${dryRun.compute ? cellText(dryRun.compute) : 'not found in Nova'}`,
         `isolate: ${((dryRun.isolate ?? []) as string[]).join(', ')}`,
         `fits capacity: ${cellText(plan.fits)}`,
         '',
