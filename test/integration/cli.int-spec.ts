@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { controllerConfigSchema, createLogger } from '@vigil/config';
+import { deriveHostSecret } from '@vigil/contracts';
 import {
   LogCapture,
   startOpenStack,
@@ -119,5 +123,28 @@ describe('vigil CLI', () => {
       /cannot reach the Vigil controller at http:\/\/127.0.0.1:9/,
     );
     await expect(run(['--url', controller.url, '--noauth', 'status'])).rejects.toThrow(/401.*OS_AUTH_URL/);
+  });
+
+  it('monitor-secret writes the secret the controller verifies heartbeats with, mode 0600, or prints it', async () => {
+    const masterKey = 'a'.repeat(64);
+    const env = { VIGIL_INTAKE__HEARTBEAT_MASTER_KEY: masterKey };
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-secret-'));
+    try {
+      const file = join(dir, 'host-monitor.secret');
+      const written = await run(['monitor-secret', 'cmp-01', '--out', file], env);
+      expect(written.code).toBe(0);
+      expect(written.out).not.toContain(deriveHostSecret(masterKey, 'cmp-01'));
+      expect(readFileSync(file, 'utf8').trim()).toBe(deriveHostSecret(masterKey, 'cmp-01'));
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect((await run(['monitor-secret', 'cmp-02'], env)).out.trim()).toBe(
+        deriveHostSecret(masterKey, 'cmp-02'),
+      );
+      expect(await run(['monitor-secret', 'cmp-01'], {})).toEqual({
+        code: 2,
+        out: expect.stringContaining('VIGIL_INTAKE__HEARTBEAT_MASTER_KEY is not set'),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -161,7 +161,7 @@ describe('recovery: fencing, intake, Nova faults and reinstate', () => {
     expect(timeline).toContain('rejected');
   });
 
-  it('reinstate is refused while a move is in flight, while powered off and during probation; then unsets force-down, waits for up, enables', async () => {
+  it('reinstate is refused while a move is in flight, while powered off and while unhealthy; waits out probation (abandoned if the host fails during it); then unsets force-down, waits for up, enables', async () => {
     await h.segment('auto', [{ name: 'rs-01' }, { name: 'rs-02' }]);
     const bmc = new FakeFencingDriver('on');
     h.fencers.set('rs-01', bmc);
@@ -188,10 +188,26 @@ describe('recovery: fencing, intake, Nova faults and reinstate', () => {
       /not confirmed powered on/,
     );
     bmc.setPower('on');
+    h.health.since.delete('rs-01');
+    await expect(engine.runtime.engine.reinstate('rs-01', operator)).rejects.toThrow(
+      /not healthy yet: not healthy \(test\)/,
+    );
+    // Healthy, but not for the probation period: accepted; the job waits, and gives up when the host
+    // turns unhealthy meanwhile, leaving it forced down.
     h.health.since.set('rs-01', Date.now());
-    await expect(engine.runtime.engine.reinstate('rs-01', operator)).rejects.toThrow(/probation/);
+    const accepted = await engine.runtime.engine.reinstate('rs-01', operator);
+    expect(accepted.probationRemainingMs).toBeGreaterThan(0);
+    h.health.since.delete('rs-01');
+    await waitFor(
+      async () =>
+        (await engine.runtime.engine.detail(id)).timeline.some((t) =>
+          t.message.includes('reinstate abandoned'),
+        ),
+      { what: 'reinstate abandoned during probation' },
+    );
+    expect(h.os.nova.model.host('rs-01')?.forcedDown).toBe(true);
     h.health.since.set('rs-01', Date.now() - 10_000);
-    await engine.runtime.engine.reinstate('rs-01', operator);
+    expect((await engine.runtime.engine.reinstate('rs-01', operator)).probationRemainingMs).toBe(0);
     // nova-compute restarts: its `done` evacuations become `completed`, then force-down can be unset.
     h.os.nova.model.setAlive('rs-01', true);
     await waitFor(() => h.os.nova.model.host('rs-01')?.status === 'enabled', {

@@ -95,14 +95,48 @@ export const COMMANDS: Record<string, Command> = {
       return show(detail, text);
     },
   },
+  host: {
+    usage: 'host <host>',
+    summary: "a host's detection state (healthy since when) and its state timeline",
+    args: ['host'],
+    async run(api, [host]) {
+      const { host_state: view } = await api.request<{ host_state: Row }>(
+        'GET',
+        `/vigil/v1/hosts/${enc(host ?? '')}/state`,
+      );
+      const at = (ms: unknown): string => (typeof ms === 'number' ? new Date(ms).toISOString() : '-');
+      const timeline = ((view.timeline ?? []) as Row[]).map((t) => ({
+        at: at(t.at),
+        from: t.from,
+        to: t.to,
+        reason: t.reason,
+      }));
+      const failed = (view.failedComponents ?? []) as string[];
+      const text = [
+        `${host}: ${cellText(view.state)} since ${at(view.since)}`,
+        `healthy since: ${view.state === 'up' ? at(view.since) : at(view.healthySince)}`,
+        `failed components: ${failed.join(', ') || 'none'}`,
+        `incident: ${cellText(view.incidentId)}`,
+        ...(view.note ? [`note: ${cellText(view.note)}`] : []),
+        '',
+        'timeline:',
+        renderTable(timeline),
+      ].join('\n');
+      return show(view, text);
+    },
+  },
   reinstate: {
     usage: 'reinstate <host> --reason "<what was repaired>"',
     summary: 'return a repaired host to service (probation, unset force-down, enable)',
     args: ['host'],
     reason: true,
     async run(api, [host], { reason }) {
-      const json = await api.request<Row>('POST', `/vigil/v1/hosts/${enc(host ?? '')}/reinstate`, { reason });
-      return show(json, `reinstate of ${host}: ${JSON.stringify(json)}`);
+      const json = await api.request<{ reinstate: { requestId?: unknown; probationRemainingMs?: unknown } }>(
+        'POST',
+        `/vigil/v1/hosts/${enc(host ?? '')}/reinstate`,
+        { reason },
+      );
+      return show(json, reinstateText(host ?? '', json.reinstate));
     },
   },
   'confirm-fenced': {
@@ -122,8 +156,10 @@ export const COMMANDS: Record<string, Command> = {
     args: [],
     reason: true,
     async run(api, _args, { reason }) {
-      const json = await api.request<Row>('POST', '/vigil/v1/storm-guard/release', { reason });
-      return show(json, `storm guard released: ${JSON.stringify(json)}`);
+      const json = await api.request<{ released?: Row[] }>('POST', '/vigil/v1/storm-guard/release', {
+        reason,
+      });
+      return show(json, releasedText(json.released ?? []));
     },
   },
   plan: {
@@ -138,7 +174,8 @@ export const COMMANDS: Record<string, Command> = {
       const fence = (dryRun.fence ?? {}) as Row;
       const text = [
         `dry run: failure of ${host}`,
-        `fence: ${cellText(fence.action)}`,
+        `fence: ${cellText(fence.action)}${fence.power === undefined ? '' : ` (BMC answers: ${cellText(fence.power)})`}`,
+        `nova-compute: ${dryRun.compute ? cellText(dryRun.compute) : 'not found in Nova'}`,
         `isolate: ${((dryRun.isolate ?? []) as string[]).join(', ')}`,
         `fits capacity: ${cellText(plan.fits)}`,
         '',
@@ -154,3 +191,34 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** A person's reading of an accepted reinstate. */
+export function reinstateText(
+  host: string,
+  accepted: { requestId?: unknown; probationRemainingMs?: unknown },
+): string {
+  const remainingMs = typeof accepted.probationRemainingMs === 'number' ? accepted.probationRemainingMs : 0;
+  const wait =
+    remainingMs > 0
+      ? `after ${Math.ceil(remainingMs / 1000)} s more of probation (it restarts if the host turns unhealthy)`
+      : 'now';
+  return [
+    `reinstate of ${host} accepted (request ${cellText(accepted.requestId)}).`,
+    `Vigil unsets force-down ${wait}, waits for nova-compute to report up, enables it, clears on_maintenance`,
+    'and returns the reserved hosts its recovery used. Follow it with `vigil host ' + host + '`.',
+  ].join('\n');
+}
+
+/** A person's reading of released storm guards. */
+export function releasedText(released: readonly Row[]): string {
+  const rows = released.map((g) => ({
+    scope: g.scope,
+    'engaged since': typeof g.engagedAt === 'number' ? new Date(g.engagedAt).toISOString() : '',
+    'engaged because': g.reason,
+    hosts: Array.isArray(g.hosts) ? g.hosts.join(' ') : '',
+  }));
+  return [
+    `storm guard released (${released.length}): automatic fencing resumes; held suspects now proceed.`,
+    renderTable(rows),
+  ].join('\n');
+}

@@ -3,6 +3,7 @@ import { createLogger } from '@vigil/config';
 import { VigilApiClient } from './api-client';
 import { loadCliConfig } from './cli-config';
 import { COMMANDS } from './commands';
+import { monitorSecret } from './monitor-secret';
 
 const HELP = `vigil — operate a Vigil controller (what Masakari's CLI cannot do)
 
@@ -11,6 +12,7 @@ usage: vigil [--url URL] [--noauth] [--json] <command> [args]
 ${Object.values(COMMANDS)
   .map((c) => `  ${c.usage.padEnd(54)} ${c.summary}`)
   .join('\n')}
+  ${'monitor-secret <host> [--out FILE]'.padEnd(54)} the host monitor's secret (0600 file, or stdout), from the controller's env
 
 Authentication as the openstack client: OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME,
 OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME (or OS_APPLICATION_CREDENTIAL_ID/_SECRET).
@@ -30,10 +32,12 @@ export async function runCli(
       noauth: { type: 'boolean' },
       json: { type: 'boolean' },
       reason: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const [name, ...args] = positionals;
+  if (name === 'monitor-secret' && args[0]) return monitorSecret(args[0], env, out, values.out);
   const command = name ? COMMANDS[name] : undefined;
   if (values.help || !command) {
     out(HELP);

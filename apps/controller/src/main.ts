@@ -4,13 +4,16 @@ import { startController } from './bootstrap';
 
 async function main(): Promise<void> {
   let config: ControllerConfig;
+  let ignoredEnv: readonly string[] = [];
   try {
-    config = loadConfig(controllerConfigSchema);
+    config = loadConfig(controllerConfigSchema, { onIgnoredEnv: (names) => (ignoredEnv = names) });
   } catch (err) {
     process.stderr.write(`vigil-controller: ${isVigilError(err) ? err.message : String(err)}\n`);
     process.exit(2);
   }
   const logger = createLogger({ name: 'vigil-controller', ...config.log });
+  if (ignoredEnv.length > 0)
+    logger.warn({ variables: ignoredEnv }, 'environment variables that name no config key were ignored');
   try {
     const controller = await startController({ config, logger });
     // One owner of shutdown: close the app (its shutdown hooks stop workers and timers), then Redis, so

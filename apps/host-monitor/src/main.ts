@@ -4,13 +4,19 @@ import { startHostMonitor } from './host-monitor';
 
 async function main(): Promise<void> {
   let config: HostMonitorConfig;
+  let ignoredEnv: readonly string[] = [];
   try {
-    config = loadConfig(hostMonitorConfigSchema, { envPrefix: 'VIGIL_MONITOR_' });
+    config = loadConfig(hostMonitorConfigSchema, {
+      envPrefix: 'VIGIL_MONITOR_',
+      onIgnoredEnv: (names) => (ignoredEnv = names),
+    });
   } catch (err) {
     process.stderr.write(`vigil-host-monitor: ${isVigilError(err) ? err.message : String(err)}\n`);
     process.exit(2);
   }
   const logger = createLogger({ name: 'vigil-host-monitor', ...config.log });
+  if (ignoredEnv.length > 0)
+    logger.warn({ variables: ignoredEnv }, 'environment variables that name no config key were ignored');
   try {
     const monitor = await startHostMonitor(config, logger);
     const shutdown = (signal: string): void => {

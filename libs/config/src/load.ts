@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { type z } from 'zod';
 import { ErrorCode, VigilError } from '@vigil/contracts';
+import { classifyEnvName, envNamesOf } from './env-keys';
 
 /**
  * Loads one YAML file (path from `VIGIL_CONFIG`) plus environment overrides and validates the result.
@@ -15,6 +16,11 @@ export interface LoadOptions {
   file?: string;
   /** Env prefix; `VIGIL_` for the controller, `VIGIL_MONITOR_` for the host monitor. */
   envPrefix?: string;
+  /**
+   * Told the variables with the prefix that name no config key and were ignored (e.g. `VIGIL_URL`, the
+   * CLI's), for the caller to log once it has a logger.
+   */
+  onIgnoredEnv?: (names: readonly string[]) => void;
 }
 
 export function loadConfig<S extends z.ZodType>(schema: S, options: LoadOptions = {}): z.infer<S> {
@@ -50,7 +56,16 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadOptions 
       raw = parsed as Record<string, unknown>;
     }
   }
-  const fromEnv = applyEnvOverrides(raw, env, prefix);
+  const { fromEnv, ignored, mistyped } = applyEnvOverrides(raw, env, prefix, envNamesOf(schema));
+  if (mistyped.length > 0)
+    throw new VigilError(
+      ErrorCode.CONFIG_INVALID,
+      `invalid configuration: environment variables that name no config key:\n${mistyped
+        .map((m) => `  - ${m.name}: did you mean ${m.nearest}?`)
+        .join('\n')}`,
+      { problems: mistyped.map((m) => ({ key: m.name, message: `did you mean ${m.nearest}?` })) },
+    );
+  if (ignored.length > 0) options.onIgnoredEnv?.(ignored);
   let result = schema.safeParse(raw);
   if (!result.success && keepEnvStringsWhereStringsAreExpected(raw, fromEnv, result.error.issues))
     result = schema.safeParse(raw);
@@ -65,9 +80,6 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadOptions 
   return result.data;
 }
 
-const camel = (s: string): string =>
-  s.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-
 /** Env values that JSON-parsed into numbers or booleans, by dotted path, with their raw text. */
 type EnvValues = Map<string, string>;
 
@@ -75,12 +87,23 @@ function applyEnvOverrides(
   target: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
   prefix: string,
-): EnvValues {
+  known: ReadonlyMap<string, string[]>,
+): { fromEnv: EnvValues; ignored: string[]; mistyped: Array<{ name: string; nearest: string }> } {
   const fromEnv: EnvValues = new Map();
+  const ignored: string[] = [];
+  const mistyped: Array<{ name: string; nearest: string }> = [];
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(prefix) || value === undefined || name === `${prefix}CONFIG`) continue;
-    const path = name.slice(prefix.length).split('__').map(camel);
-    if (path.some((p) => p.length === 0)) continue;
+    const verdict = classifyEnvName(name.slice(prefix.length), known);
+    if (verdict.kind === 'ignore') {
+      ignored.push(name);
+      continue;
+    }
+    if (verdict.kind === 'mistyped') {
+      mistyped.push({ name, nearest: `${prefix}${verdict.nearest}` });
+      continue;
+    }
+    const { path } = verdict;
     let node = target;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
@@ -90,7 +113,7 @@ function applyEnvOverrides(
     node[path[path.length - 1] as string] = parseEnvValue(value);
     fromEnv.set(path.join('.'), value);
   }
-  return fromEnv;
+  return { fromEnv, ignored: ignored.sort(), mistyped };
 }
 
 /** `VIGIL_REDIS__PASSWORD=1234` must stay the string "1234": undo the JSON parse where a string is expected. */

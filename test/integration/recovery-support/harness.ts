@@ -14,6 +14,7 @@ import { DriverHostFencer } from '../../../apps/controller/src/recovery/adapters
 import { NovaComputeApi } from '../../../apps/controller/src/recovery/adapters/nova-compute-api';
 import {
   type ComputeApi,
+  type HostHealth,
   type HostHealthView,
   type NotificationView,
   type RecoveryMethod,
@@ -45,8 +46,11 @@ export function testRecoveryConfig(over: Partial<RecoveryConfig> = {}): Recovery
 
 class MapHealth implements HostHealthView {
   readonly since = new Map<string, number>();
-  healthySince(host: string): Promise<number | undefined> {
-    return Promise.resolve(this.since.get(host));
+  health(host: string): Promise<HostHealth> {
+    const since = this.since.get(host);
+    return Promise.resolve(
+      since === undefined ? { healthy: false, missing: 'not healthy (test)' } : { healthy: true, since },
+    );
   }
 }
 

@@ -33,6 +33,8 @@ export interface Candidate {
   silent: boolean;
   failedComponents: string[];
   actions: DetectionAction[];
+  /** In maintenance: heartbeating with every component ok now ('unknown' while a new leader listens). */
+  healthy?: boolean | 'unknown';
 }
 
 /** A heartbeating host: component failures decide between up, degraded (disable/alert) and failed (fence). */

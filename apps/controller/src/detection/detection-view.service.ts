@@ -21,6 +21,8 @@ export interface HostStateView {
   segmentUuid: string;
   incidentId?: string;
   note?: string;
+  /** In maintenance: heartbeating with every component ok since then (what reinstate's probation counts). */
+  healthySince?: number;
   failedComponents: string[];
   timeline: TimelineEntry[];
 }
@@ -110,5 +112,6 @@ function viewOf(r: HostRecord): Omit<HostStateView, 'timeline'> {
     failedComponents: r.failedComponents,
     ...(r.incidentId ? { incidentId: r.incidentId } : {}),
     ...(r.note ? { note: r.note } : {}),
+    ...(r.healthySince !== undefined ? { healthySince: r.healthySince } : {}),
   };
 }

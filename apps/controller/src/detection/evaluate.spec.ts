@@ -413,6 +413,50 @@ describe('evaluate: maintenance and recovery-owned states', () => {
     expect(out.actions).toEqual([]);
   });
 
+  describe('healthySince of a host in maintenance (what return to service counts probation from)', () => {
+    const inMaintenance = (extra: Partial<HostRecord> = {}) => rec('h', 'maintenance', extra);
+    const healthySinceOf = (out: ReturnType<typeof run>['out']) =>
+      out.records.find((r) => r.host === 'h')?.healthySince;
+
+    it('starts now when a heartbeat with every component ok arrives', () => {
+      const { out } = run([{ host: 'h', onMaintenance: true, lastHbAgo: 100 }], [inMaintenance()]);
+      expect(healthySinceOf(out)).toBe(NOW);
+    });
+
+    it('is kept while the host stays healthy', () => {
+      const { out } = run(
+        [{ host: 'h', onMaintenance: true, lastHbAgo: 100 }],
+        [inMaintenance({ healthySince: NOW - 4000 })],
+      );
+      expect(out.records).toEqual([]);
+    });
+
+    it.each([
+      {
+        name: 'a failed component',
+        spec: { lastHbAgo: 100, components: { 'nova-compute': 'failed' as const } },
+      },
+      { name: 'a silent monitor', spec: { lastHbAgo: 9000 } },
+    ])('is dropped on $name', ({ spec }) => {
+      const { out, stateOf } = run(
+        [{ host: 'h', onMaintenance: true, ...spec }],
+        [inMaintenance({ healthySince: NOW - 4000 })],
+      );
+      expect(stateOf('h')).toBe('maintenance');
+      expect(out.records).toHaveLength(1);
+      expect(healthySinceOf(out)).toBeUndefined();
+    });
+
+    it('is kept by a new leader still listening', () => {
+      const { out } = run(
+        [{ host: 'h', onMaintenance: true, lastHbAgo: 9000 }],
+        [inMaintenance({ healthySince: NOW - 4000 })],
+        { observingSince: NOW - 100 },
+      );
+      expect(out.records).toEqual([]);
+    });
+  });
+
   it.each(['fenced', 'recovering'] as const)('%s is left to the recovery workflow', (state) => {
     const { out } = run([{ host: 'h', lastHbAgo: 9000, probes: { nova: 'down' } }], [rec('h', state)]);
     expect(out.records).toEqual([]);

@@ -90,6 +90,7 @@ export function evaluate(input: DetectionInput): DetectionOutput {
       ...(inEpisode && !newEpisode && prev?.incidentId ? { incidentId: prev.incidentId } : {}),
       ...(RECOVERY_STATES.has(state) && prev?.incidentId ? { incidentId: prev.incidentId } : {}),
       ...(note ? { note } : {}),
+      ...maintenanceHealth(c, now),
     };
     if (!sameRecord(prev, record)) records.push(record);
     if (prev?.state !== state)
@@ -136,6 +137,7 @@ function classify(
   };
   if (o.onMaintenance || !o.segmentEnabled) {
     const why = o.onMaintenance ? 'host on_maintenance' : 'segment disabled';
+    const components = Object.values(o.heartbeat?.components ?? {});
     return {
       ...base,
       state: 'maintenance',
@@ -143,6 +145,7 @@ function classify(
       evidence: {},
       fenceCandidate: false,
       silent: !fresh,
+      healthy: liveness === 'pending' ? 'unknown' : fresh && components.every((c) => c.state !== 'failed'),
     };
   }
   if (prev && RECOVERY_STATES.has(prev.state))
@@ -205,6 +208,14 @@ function classify(
   return triage(o, prev, policy, base);
 }
 
+/** Keeps `healthySince` across sweeps while a host in maintenance stays healthy (or a new leader listens). */
+function maintenanceHealth(c: Candidate, now: number): Pick<HostRecord, 'healthySince'> {
+  if (c.state !== 'maintenance' || c.healthy === false) return {};
+  const kept = c.prev?.state === 'maintenance' ? c.prev.healthySince : undefined;
+  if (c.healthy === 'unknown') return kept === undefined ? {} : { healthySince: kept };
+  return { healthySince: kept ?? now };
+}
+
 function sameRecord(a: HostRecord | undefined, b: HostRecord): boolean {
   return a !== undefined && JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
 }
@@ -220,5 +231,6 @@ function normalise(r: HostRecord): HostRecord {
     ...(r.silentSince !== undefined ? { silentSince: r.silentSince } : {}),
     ...(r.incidentId !== undefined ? { incidentId: r.incidentId } : {}),
     ...(r.note !== undefined ? { note: r.note } : {}),
+    ...(r.healthySince !== undefined ? { healthySince: r.healthySince } : {}),
   };
 }

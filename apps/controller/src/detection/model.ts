@@ -114,6 +114,12 @@ export interface HostRecord {
   incidentId?: string;
   /** Why the host holds its state (e.g. which storm guard holds it). */
   note?: string;
+  /**
+   * In `maintenance` only: since when the host has been heartbeating with every component ok (absent
+   * while it is silent or a component failed). Return to service counts probation from it, since a host
+   * Vigil recovered stays on_maintenance until it is reinstated.
+   */
+  healthySince?: number;
 }
 
 export interface TimelineEntry {

@@ -106,6 +106,16 @@ export class NotificationService {
     }
   }
 
+  /**
+   * A host returned to service: Masakari's duplicate window (identical notifications within
+   * `duplicateNotificationDetectionIntervalS` get 409) no longer applies to its next failure, which is
+   * a new failure however soon it comes.
+   */
+  async forgetDuplicates(hostname: string): Promise<void> {
+    const host = await this.hosts.getByName(hostname);
+    if (host) await this.store.forgetDuplicates(host.uuid);
+  }
+
   private async notifyCreated(record: NotificationRecord): Promise<void> {
     for (const listener of this.createdListeners) {
       try {

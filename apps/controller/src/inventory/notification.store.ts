@@ -100,6 +100,11 @@ export class NotificationStore {
     return scriptReply(reply).status as NotificationCreateStatus;
   }
 
+  /** Forgets the host's duplicate digests: its next report is a new failure (after a return to service). */
+  async forgetDuplicates(hostUuid: string): Promise<void> {
+    await this.redis.del(this.keys.hostNotificationDigests(hostUuid));
+  }
+
   async updateStatus(
     record: Pick<NotificationRecord, 'notification_uuid' | 'failover_segment_uuid'>,
     status: NotificationStatus,

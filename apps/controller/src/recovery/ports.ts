@@ -160,6 +160,8 @@ export interface SegmentDirectory {
   getSegment(id: string): Promise<SegmentView | undefined>;
   hostsOfSegment(segmentId: string): Promise<HostView[]>;
   updateHost(name: string, change: { reserved?: boolean; onMaintenance?: boolean }): Promise<void>;
+  /** The host returned to service: its next failure report is a new failure, not a duplicate. */
+  forgetFailureReports(name: string): Promise<void>;
 }
 export const SEGMENT_DIRECTORY = Symbol('SEGMENT_DIRECTORY');
 
@@ -179,10 +181,16 @@ export interface FencingTokenSource {
 }
 export const FENCING_TOKEN_SOURCE = Symbol('FENCING_TOKEN_SOURCE');
 
+/**
+ * Whether a returning host is healthy now: heartbeating with every probed component ok (on_maintenance
+ * or not: Vigil itself sets on_maintenance after an incident). `since` is when that started, for
+ * probation; `missing` says what keeps it from being healthy, in words an operator can act on.
+ */
+export type HostHealth = { healthy: true; since: number } | { healthy: false; missing: string };
+
 /** What the host monitors report, for return to service. */
 export interface HostHealthView {
-  /** Epoch ms since when the host has been continuously healthy; undefined when it is not healthy now. */
-  healthySince(host: string): Promise<number | undefined>;
+  health(host: string): Promise<HostHealth>;
 }
 export const HOST_HEALTH = Symbol('HOST_HEALTH');
 

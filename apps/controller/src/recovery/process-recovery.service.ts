@@ -36,21 +36,21 @@ export class ProcessRecoveryService {
   /** Re-enables nova-compute once the host has been healthy for the probation period; otherwise checks later. */
   async reenableWhenHealthy(incidentId: string): Promise<StepResult> {
     const incident = await this.d.store.require(incidentId);
-    const since = await this.d.health.healthySince(incident.host);
-    const healthyFor = since === undefined ? -1 : this.d.clock.now() - since;
+    // Only undo Vigil's own disable: once an operator re-enabled it, or disabled it for a reason of
+    // their own, this job has nothing left to do and stops.
+    const service = await this.d.compute.findComputeService(incident.host);
+    if (service?.status !== 'disabled' || !service.disabledReason?.includes(incidentId)) return DONE;
+    const health = await this.d.health.health(incident.host);
+    const healthyFor = health.healthy ? this.d.clock.now() - health.since : -1;
     if (healthyFor < this.d.config.probationMs)
       return {
         kind: 'later',
         afterMs: Math.max(this.d.config.pollIntervalMs, 1000),
-        why: 'host not healthy long enough',
+        why: health.healthy ? 'host not healthy long enough' : `host not healthy: ${health.missing}`,
       };
-    const service = await this.d.compute.findComputeService(incident.host);
-    // Only undo Vigil's own disable: an operator's reason is never cleared.
-    if (service?.status === 'disabled' && service.disabledReason?.includes(incidentId)) {
-      await this.d.compute.enableService(incident.host);
-      await this.d.directory.updateHost(incident.host, { onMaintenance: false });
-      await this.d.journal.note(incidentId, 'reinstate', 'host healthy again: nova-compute re-enabled');
-    }
+    await this.d.compute.enableService(incident.host);
+    await this.d.directory.updateHost(incident.host, { onMaintenance: false });
+    await this.d.journal.note(incidentId, 'reinstate', 'host healthy again: nova-compute re-enabled');
     return DONE;
   }
 

@@ -9,8 +9,8 @@ import { type RecoveryPlan } from './planning/planner';
 import { type ProcessRecoveryService } from './process-recovery.service';
 import { type RecoveryJobName, type RecoveryJobs } from './queues/contracts';
 import { type FinalFailureHandler, type JobHandlers } from './queues/recovery-queues';
-import { type ReinstateService } from './reinstate.service';
-import { type RecoveryDeps } from './recovery-deps';
+import { type ReinstateAccepted, type ReinstateService } from './reinstate.service';
+import { errorMessage, type RecoveryDeps } from './recovery-deps';
 import { type VmoveView, type WorkflowDetail } from './ports';
 import { toVmoves, workflowDetails } from './workflow/details';
 import { isSettled, isTerminalPhase } from './workflow/state-machine';
@@ -26,7 +26,13 @@ export interface IncidentDetail {
 export interface DryRunResult {
   host: string;
   segment: { id: string; name: string; recoveryMethod: string; enabled: boolean } | null;
-  fence: { configured: boolean; action: string };
+  /**
+   * `configured`: fencing settings exist. `power`: what the BMC answered with those settings just now
+   * (`on`/`off`), or why it did not (`unreachable: ...`); absent without settings.
+   */
+  fence: { configured: boolean; power?: string; action: string };
+  /** Nova's nova-compute service of the host, as Nova reports it now; null when Nova knows none. */
+  compute: { state: string; status: string; forcedDown: boolean } | null;
   isolate: string[];
   plan: RecoveryPlan;
   blockers: string[];
@@ -172,12 +178,12 @@ export class RecoveryEngine {
     return this.retry(id, by);
   }
 
-  async reinstate(host: string, by: OperatorAction): Promise<{ host: string; requestId: string }> {
-    await this.reinstateService.assertAllowed(host);
+  async reinstate(host: string, by: OperatorAction): Promise<ReinstateAccepted> {
+    const probationRemainingMs = await this.reinstateService.accept(host);
     const requestId = randomUUID();
     await this.audit({ action: 'reinstate', host, ...by });
     await this.d.scheduler.enqueue('host.reinstate', { host, requestId });
-    return { host, requestId };
+    return { host, requestId, probationRemainingMs };
   }
 
   /** What a failure of `host` would do now: fence, isolate, moves and blockers. Touches nothing. */
@@ -186,9 +192,20 @@ export class RecoveryEngine {
     if (!record) throw new VigilError(ErrorCode.NOT_FOUND, `Host ${host} is not registered in any segment.`);
     const segment = (await this.d.directory.getSegment(record.segmentId)) ?? null;
     const hasBmc = await this.d.fencer.hasFencing(host);
+    // Ask the BMC, as fencing would: settings that do not answer block fencing as surely as none.
+    const power = hasBmc
+      ? await this.d.fencer
+          .powerState(host, this.d.config.fenceTimeoutMs)
+          .then((state): string => state)
+          .catch((err: unknown) => `unreachable: ${errorMessage(err)}`)
+      : undefined;
+    const service = await this.d.compute.findComputeService(host);
     const plan = await this.planning.computePlan(host, record.segmentId);
     const blockers: string[] = [];
     if (!hasBmc) blockers.push('no fencing configured: an operator must confirm the host is off');
+    if (power?.startsWith('unreachable'))
+      blockers.push(`the BMC does not answer with the stored settings (${power}): fencing would fail`);
+    if (!service) blockers.push(`Nova has no nova-compute service on ${host}: it could not be isolated`);
     if (segment && !segment.enabled) blockers.push('segment disabled: notifications would be ignored');
     if (record.onMaintenance) blockers.push('host on maintenance: Masakari notifications would be rejected');
     blockers.push(...plan.blocked.map((b) => `${b.instanceName}: ${b.reason}`));
@@ -202,8 +219,12 @@ export class RecoveryEngine {
       },
       fence: {
         configured: hasBmc,
+        ...(power === undefined ? {} : { power }),
         action: hasBmc ? 'power off through the BMC and read back off' : 'none (operator confirmation)',
       },
+      compute: service
+        ? { state: service.state, status: service.status, forcedDown: service.forcedDown }
+        : null,
       isolate: [
         'force-down nova-compute',
         'disable nova-compute with the incident id',

@@ -34,7 +34,9 @@ import { type IncidentStepEvent } from './journal';
 import { RecoveryRuntime } from './recovery-runtime';
 
 /** Until the monitors' health view is wired, no host counts as healthy (reinstate is refused, safely). */
-const NO_HEALTH: HostHealthView = { healthySince: () => Promise.resolve(undefined) };
+const NO_HEALTH: HostHealthView = {
+  health: () => Promise.resolve({ healthy: false, missing: 'no host health source is wired' }),
+};
 
 export const RECOVERY_REDIS_FACTORY = Symbol('RECOVERY_REDIS_FACTORY');
 export type RedisFactory = (role: 'command' | 'blocking') => Redis;

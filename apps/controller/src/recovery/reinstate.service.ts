@@ -4,49 +4,74 @@ import { disabledReason, errorMessage, type RecoveryDeps } from './recovery-deps
 import { isSettled, isTerminalPhase } from './workflow/state-machine';
 
 /**
- * Return to service: only a powered-on host, healthy for the probation period, with no evacuation from
- * it in flight. Then: unset force-down → wait for Nova to report it up → enable → clear maintenance.
+ * Whether a host may return now: `refused` (with what is missing), `probation` (healthy, but not for
+ * long enough yet: the job waits it out), or `ready`.
+ */
+export type ReinstateReadiness =
+  { kind: 'refused'; why: string } | { kind: 'probation'; remainingMs: number } | { kind: 'ready' };
+
+/** What the API answers to an accepted reinstate. */
+export interface ReinstateAccepted {
+  host: string;
+  requestId: string;
+  /** ms of probation still to run before force-down is unset (0: right away). */
+  probationRemainingMs: number;
+}
+
+/**
+ * Return to service: only a powered-on host, heartbeating with healthy components (on_maintenance or
+ * not: Vigil leaves a recovered host on_maintenance), with no evacuation from it in flight. The job then
+ * waits out the probation period (restarting it if the host flaps), unsets force-down, waits for Nova
+ * to report it up, enables it, clears on_maintenance and returns the reserved hosts it used to reserve.
  */
 export class ReinstateService {
   constructor(private readonly d: RecoveryDeps) {}
 
-  /** Why the host may not return now, or undefined when it may. Read-only. */
-  async refusal(host: string): Promise<string | undefined> {
+  /** Read-only. */
+  async readiness(host: string): Promise<ReinstateReadiness> {
     for (const incident of await this.d.store.incidentsOfHost(host)) {
       if (incident.type !== 'COMPUTE_HOST') continue;
       const moves = await this.d.store.moves(incident.id);
       const inFlight = moves.filter((m) => !isSettled(m.status)).length;
       if (inFlight > 0)
-        return `${inFlight} evacuations from ${host} are still in flight (incident ${incident.id})`;
+        return refused(`${inFlight} evacuations from ${host} are still in flight (incident ${incident.id})`);
       if (!isTerminalPhase(incident.phase) && incident.phase !== 'error')
-        return `incident ${incident.id} is still ${incident.phase}`;
+        return refused(`incident ${incident.id} is still ${incident.phase}`);
     }
     if (await this.d.fencer.hasFencing(host)) {
       const power = await this.d.fencer
         .powerState(host, this.d.config.fenceTimeoutMs)
         .catch((err: unknown) => `unknown (${errorMessage(err)})`);
-      if (power !== 'on') return `the host is not confirmed powered on: power state ${power}`;
+      if (power !== 'on') return refused(`the host is not confirmed powered on: power state ${power}`);
     }
-    const since = await this.d.health.healthySince(host);
-    if (since === undefined) return 'the host monitor does not report the host healthy';
-    const healthyMs = this.d.clock.now() - since;
-    if (healthyMs < this.d.config.probationMs)
-      return `healthy for ${healthyMs} ms only; probation is ${this.d.config.probationMs} ms`;
-    return undefined;
+    const health = await this.d.health.health(host);
+    if (!health.healthy) return refused(`the host is not healthy yet: ${health.missing}`);
+    const remainingMs = this.d.config.probationMs - (this.d.clock.now() - health.since);
+    return remainingMs > 0 ? { kind: 'probation', remainingMs } : { kind: 'ready' };
   }
 
-  async assertAllowed(host: string): Promise<void> {
-    const why = await this.refusal(host);
-    if (why) throw new VigilError(ErrorCode.CONFLICT, `Host ${host} cannot return to service: ${why}.`);
+  /** Throws CONFLICT (409) saying what is missing; otherwise how much probation is left. */
+  async accept(host: string): Promise<number> {
+    const readiness = await this.readiness(host);
+    if (readiness.kind === 'refused')
+      throw new VigilError(ErrorCode.CONFLICT, `Host ${host} cannot return to service: ${readiness.why}.`);
+    return readiness.kind === 'probation' ? readiness.remainingMs : 0;
   }
 
   /** The job: resumable, each step checks Nova's state first. */
   async run(host: string, requestId: string): Promise<StepResult> {
-    const why = await this.refusal(host);
-    if (why) {
-      this.d.logger.warn({ host, requestId, why }, 'reinstate abandoned');
+    const readiness = await this.readiness(host);
+    if (readiness.kind === 'refused') {
+      this.d.logger.warn({ host, requestId, why: readiness.why }, 'reinstate abandoned');
+      await this.noteOnIncidents(host, `reinstate abandoned: ${readiness.why}`);
       return DONE;
     }
+    if (readiness.kind === 'probation')
+      return {
+        kind: 'later',
+        afterMs: Math.max(readiness.remainingMs, this.d.config.pollIntervalMs),
+        why: `probation: ${readiness.remainingMs} ms to go`,
+      };
     const service = await this.d.compute.findComputeService(host);
     if (!service) throw new VigilError(ErrorCode.NOT_FOUND, `no nova-compute service on ${host}`);
     if (service.forcedDown) {
@@ -63,6 +88,8 @@ export class ReinstateService {
     if (now?.state !== 'up')
       return this.waitForNova(host, requestId, 'waiting for nova-compute to report up');
     if (now.status === 'disabled') await this.d.compute.enableService(host);
+    // Before on_maintenance is cleared: a failure reported from then on is a new one.
+    await this.d.directory.forgetFailureReports(host);
     await this.d.directory.updateHost(host, { onMaintenance: false });
     await this.returnReservedHosts(host);
     this.d.logger.info({ host, requestId }, 'host returned to service');
@@ -97,4 +124,13 @@ export class ReinstateService {
       await this.d.journal.note(incident.id, 'reinstate', `${host} returned to service`);
     }
   }
+
+  private async noteOnIncidents(host: string, what: string): Promise<void> {
+    for (const incident of await this.d.store.incidentsOfHost(host))
+      await this.d.journal.note(incident.id, 'reinstate', what);
+  }
+}
+
+function refused(why: string): ReinstateReadiness {
+  return { kind: 'refused', why };
 }

@@ -82,7 +82,12 @@ export class InventorySegmentDirectory implements SegmentDirectory {
   constructor(
     private readonly hosts: HostService,
     private readonly segments: SegmentService,
+    private readonly notifications: NotificationService,
   ) {}
+
+  forgetFailureReports(name: string): Promise<void> {
+    return this.notifications.forgetDuplicates(name);
+  }
 
   async findHost(name: string): Promise<HostView | undefined> {
     const host = await this.hosts.findByName(name);

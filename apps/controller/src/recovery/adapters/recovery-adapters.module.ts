@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DetectionModule } from '../../detection/detection.module';
 import { FencingModule } from '../../fencing/fencing.module';
 import { HostFencingDrivers } from '../../fencing/host-fencing-drivers';
+import { IntakeModule } from '../../intake/intake.module';
 import { InventoryModule } from '../../inventory';
 import { LeaderLease, LeadershipModule } from '../../leadership';
 import { type OpenStackClients } from '../../platform/openstack-clients';
@@ -27,7 +28,7 @@ import { NovaComputeApi } from './nova-compute-api';
  * leader lease and detection's view of returning hosts.
  */
 @Module({
-  imports: [InventoryModule, FencingModule, LeadershipModule, DetectionModule],
+  imports: [InventoryModule, FencingModule, LeadershipModule, DetectionModule, IntakeModule],
   providers: [
     {
       provide: COMPUTE_API,
