@@ -7,7 +7,8 @@ import { type ControllerConfig, type Logger } from '@vigil/config';
 import { stripProjectIdFromUrl, NoAuthValidator, type TokenValidator } from './api/auth';
 import { KeystoneTokenValidator } from './api/keystone-token-validator';
 import { faultBody } from './api/fault';
-import { microversionMiddleware } from './api/microversion';
+import { echoMicroversionOnError, microversionMiddleware } from './api/microversion';
+import { requestIdMiddleware } from './api/request-id';
 import { AppModule } from './app.module';
 import { NestPinoLogger } from './platform/nest-logger';
 import { OpenStackClients } from './platform/openstack-clients';
@@ -52,9 +53,11 @@ export async function startController(options: ControllerAppOptions): Promise<Co
 
   const server = express();
   server.disable('x-powered-by');
+  server.use(requestIdMiddleware(logger));
   server.use(stripProjectIdFromUrl);
-  server.use(jsonBody(config.api.maxBodyBytes));
+  // Version negotiation before the body, as Masakari: a malformed body answers with the version echoed.
   server.use('/v1', microversionMiddleware);
+  server.use(jsonBody(config.api.maxBodyBytes));
 
   const app = await NestFactory.create(
     AppModule.forRoot({ config, logger, redis, tokenValidator, openstack }),
@@ -99,6 +102,7 @@ function jsonBody(limitBytes: number) {
     parser(req, res, (err?: unknown) => {
       if (!err) return next();
       const e = err as { type?: string; status?: number };
+      echoMicroversionOnError(req, res);
       if (e.type === 'entity.too.large') {
         res.status(413).json(faultBody(413, `Request is too large (limit ${limitBytes} bytes).`));
         return;
