@@ -218,6 +218,19 @@ describe('alert webhooks (real Redis, real controller, detection wired)', () => 
     expect(sink.calls).toEqual([]);
   });
 
+  it('counts a body that is not JSON as malformed (it never reaches the webhook)', async () => {
+    const malformed = async (): Promise<number> => {
+      const text = await (await fetch(`${controller.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('vigil_alerts_received_total{source="alertmanager",result="malformed"} '));
+      return Number(line?.split(' ')[1]);
+    };
+    const before = await malformed();
+    expect((await post('alertmanager', 'not json at all')).status).toBe(400);
+    expect(await malformed()).toBe(before + 1);
+  });
+
   it('rejects an unknown payload version with 400', async () => {
     const res = await post('alertmanager', notification([hostDown()], { version: '5' }));
     expect(res.status).toBe(400);

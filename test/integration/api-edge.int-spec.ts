@@ -1,5 +1,5 @@
 import { controllerConfigSchema, createLogger } from '@vigil/config';
-import { LogCapture, startRedis, type RedisFixture } from '@vigil/testing';
+import { LogCapture, startRedis, waitFor, type RedisFixture } from '@vigil/testing';
 import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
 
 // The HTTP edge every route shares: version documents, microversion negotiation, error shapes, OpenAPI.
@@ -66,10 +66,30 @@ describe('API edge', () => {
     expect(body.masakariFault.message).toContain('maximum is 1.3');
   });
 
-  it('answers unknown paths with a plain 404 body, as Masakari does', async () => {
-    const res = await get('/v1/foo');
-    expect(res.status).toBe(404);
-    expect(res.headers.get('content-type')).toContain('text/plain');
+  it("answers unknown paths with webob's 404 (JSON when asked for, else HTML) and a request id", async () => {
+    const json = await get('/v1/foo', { Accept: 'application/json' });
+    expect(json.status).toBe(404);
+    expect(await json.json()).toEqual({
+      code: '404 Not Found',
+      title: 'Not Found',
+      message: expect.stringContaining('The resource could not be found.') as string,
+    });
+    expect(json.headers.get('x-openstack-request-id')).toMatch(/^req-[0-9a-f-]{36}$/);
+    expect(json.headers.get('openstack-api-version')).toBeNull();
+    const html = await get('/v1/foo');
+    expect(html.headers.get('content-type')).toContain('text/html');
+  });
+
+  it('logs each request with the id it answered in X-Openstack-Request-Id', async () => {
+    const res = await get('/v1/segments/not-a-uuid');
+    const id = res.headers.get('x-openstack-request-id');
+    expect(id).toMatch(/^req-/);
+    await waitFor(
+      () => id !== null && logs.linesContaining(id).some((l) => l.includes(`"status":${res.status}`)),
+      {
+        what: 'the request log line',
+      },
+    );
   });
 
   it('answers 300 with a link for /v2', async () => {

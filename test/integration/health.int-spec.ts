@@ -151,7 +151,7 @@ describe('health: /metrics, /healthz, /readyz (real Redis, real controller)', ()
     m.evacuation('failure', 75);
     m.failureDetected(3.5);
     m.dependencyRequest('nova', 'timeout', 30);
-    m.stormGuardActive('segment-a', true);
+    m.observeStormGuards(() => Promise.resolve({ 'segment-a': 1 }));
     m.observeHostStates(() => Promise.resolve({ up: 7, fenced: 1 }));
     m.observeIncidents(() => Promise.resolve({ byStatus: { running: 2 }, oldestRunningAgeSeconds: 42 }));
     m.observeQueueDepths('recovery', () => Promise.resolve({ 'recovery-evacuate': 5 }));
@@ -176,11 +176,25 @@ describe('health: /metrics, /healthz, /readyz (real Redis, real controller)', ()
       ['vigil_event_deliveries_total', 'counter'],
       ['vigil_scrape_errors_total', 'counter'],
       ['vigil_process_cpu_seconds_total', 'counter'],
+      ['vigil_nodejs_active_handles', 'gauge'],
     ];
     for (const [name, type] of expected) expect([name, families.get(name)?.type]).toEqual([name, type]);
 
     const v = (family: string, sample: string, labels?: Record<string, string>) =>
       value(families, family, sample, labels);
+    // promtool check metrics: a counter ends in _total, nothing else does.
+    for (const [name, family] of families)
+      expect([name, family.type === 'counter']).toEqual([name, name.endsWith('_total')]);
+    // Labelled counters exist at 0 from the first scrape, so increase() sees the first event.
+    expect(
+      v('vigil_alerts_received_total', 'vigil_alerts_received_total', {
+        source: 'alertmanager',
+        result: 'unauthorized',
+      }),
+    ).toBe(0);
+    expect(v('vigil_fencing_attempts_total', 'vigil_fencing_attempts_total', { result: 'unverified' })).toBe(
+      0,
+    );
     expect(
       v('vigil_heartbeats_received_total', 'vigil_heartbeats_received_total', { result: 'accepted' }),
     ).toBe(2);

@@ -129,7 +129,7 @@ describe('Masakari notification lifecycle', () => {
       name: 'DisableComputeServiceTask',
       state: 'SUCCESS',
       progress: 1,
-      progress_details: [{ timestamp: '2024-05-01T10:02:13.000000', progress: 1, message: 'disabled' }],
+      progress_details: [{ timestamp: '2024-05-01 10:02:13.000000', progress: '1.0', message: 'disabled' }],
     };
     await service().updateStatus(n.notification_uuid, 'running', [detail]);
     const show = await call('GET', `/v1/notifications/${n.notification_uuid}`, undefined, { version: '1.1' });

@@ -7,7 +7,9 @@ import { type ControllerConfig, type Logger } from '@vigil/config';
 import { stripProjectIdFromUrl, NoAuthValidator, type TokenValidator } from './api/auth';
 import { KeystoneTokenValidator } from './api/keystone-token-validator';
 import { faultBody } from './api/fault';
-import { microversionMiddleware } from './api/microversion';
+import { echoMicroversionOnError, microversionMiddleware } from './api/microversion';
+import { requestIdMiddleware } from './api/request-id';
+import { type AlertSource, VigilMetrics } from './health/vigil-metrics';
 import { AppModule } from './app.module';
 import { NestPinoLogger } from './platform/nest-logger';
 import { OpenStackClients } from './platform/openstack-clients';
@@ -52,9 +54,12 @@ export async function startController(options: ControllerAppOptions): Promise<Co
 
   const server = express();
   server.disable('x-powered-by');
+  server.use(requestIdMiddleware(logger));
   server.use(stripProjectIdFromUrl);
-  server.use(jsonBody(config.api.maxBodyBytes));
+  // Version negotiation before the body, as Masakari: a malformed body answers with the version echoed.
   server.use('/v1', microversionMiddleware);
+  const malformedAlert: { count?: (source: AlertSource) => void } = {};
+  server.use(jsonBody(config.api.maxBodyBytes, malformedAlert));
 
   const app = await NestFactory.create(
     AppModule.forRoot({ config, logger, redis, tokenValidator, openstack }),
@@ -63,6 +68,8 @@ export async function startController(options: ControllerAppOptions): Promise<Co
   );
   // Answer the first requests from a connected store rather than 503; a Redis that stays down past this
   // is reported and the API starts anyway (it answers 503 and reconnects).
+  const metrics = app.get(VigilMetrics, { strict: false });
+  malformedAlert.count = (source) => metrics.alertReceived(source, 'malformed');
   if (!(await waitUntilReady(app.get<Redis>(REDIS), REDIS_READY_AT_BOOT_MS)))
     logger.warn({ waitedMs: REDIS_READY_AT_BOOT_MS }, 'Redis not reachable at boot; starting the API anyway');
   await app.listen(config.api.port, config.api.host);
@@ -82,7 +89,7 @@ export async function startController(options: ControllerAppOptions): Promise<Co
 }
 
 /** JSON bodies only; parse errors and oversize bodies answer in Masakari's fault format. */
-function jsonBody(limitBytes: number) {
+function jsonBody(limitBytes: number, malformedAlert: { count?: (source: AlertSource) => void }) {
   const parser = express.json({
     limit: limitBytes,
     type: () => true,
@@ -99,10 +106,15 @@ function jsonBody(limitBytes: number) {
     parser(req, res, (err?: unknown) => {
       if (!err) return next();
       const e = err as { type?: string; status?: number };
+      echoMicroversionOnError(req, res);
       if (e.type === 'entity.too.large') {
         res.status(413).json(faultBody(413, `Request is too large (limit ${limitBytes} bytes).`));
         return;
       }
+      // A non-JSON alert batch never reaches the webhook: count it here, as the webhook counts bad JSON.
+      const webhook = /^\/v1\/webhooks\/(alertmanager|generic)\/?$/.exec(req.path)?.[1] as
+        AlertSource | undefined;
+      if (webhook) malformedAlert.count?.(webhook);
       res.status(400).json(faultBody(400, 'Malformed request body: the body is not valid JSON.'));
     });
   };

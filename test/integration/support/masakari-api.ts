@@ -118,7 +118,8 @@ export async function startMasakariApi(options: MasakariApiOptions): Promise<Mas
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
-    const json = res.headers.get('content-type')?.includes('json') ?? false;
+    // A 204 carries Content-Type: application/json (as Masakari's) and no body.
+    const json = text !== '' && (res.headers.get('content-type')?.includes('json') ?? false);
     return { status: res.status, body: json ? (JSON.parse(text) as Reply['body']) : { text } };
   };
 

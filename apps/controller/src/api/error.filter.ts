@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { type Logger } from '@vigil/config';
 import { ErrorCode, VigilError, httpStatusOf } from '@vigil/contracts';
 import { faultBody } from './fault';
-import { echoMicroversionOnError } from './microversion';
+import { dropMicroversionHeaders, echoMicroversionOnError } from './microversion';
 
 /**
  * The one place errors become HTTP responses. Coded errors map by code; Nest's own HTTP exceptions
@@ -24,15 +24,21 @@ export class ErrorFilter implements ExceptionFilter {
     if (res.headersSent) return;
     const { status, message, code } = this.classify(exception, req);
     if (status >= 500)
-      this.logger.error({ err: exception, method: req.method, path: req.path, status }, 'request failed');
+      this.logger.error(
+        { err: exception, requestId: req.requestId, method: req.method, path: req.path, status },
+        'request failed',
+      );
     echoMicroversionOnError(req, res);
-    // Unknown routes answer a plain body, as Masakari's router does (no fault key).
+    // Unknown routes answer webob's router 404 (no fault key): JSON when asked for, else HTML.
     if (status === 404 && exception instanceof HttpException && !(exception instanceof VigilError)) {
-      res.status(404).type('text/plain').send('404 Not Found\n\nThe resource could not be found.\n');
+      dropMicroversionHeaders(res);
+      if (wantsJson(req)) res.status(404).json(ROUTING_404_JSON);
+      else res.status(404).type('text/html; charset=UTF-8').send(ROUTING_404_HTML);
       return;
     }
     if (status === 401) {
-      // keystonemiddleware's shape, which is what Masakari clients see on 401.
+      // keystonemiddleware's shape, which is what Masakari clients see on 401 (before versioning).
+      dropMicroversionHeaders(res);
       res.setHeader('WWW-Authenticate', `Keystone uri="${this.keystoneUri}"`);
       res.status(401).json({ error: { code: 401, title: 'Unauthorized', message } });
       return;
@@ -62,6 +68,20 @@ export class ErrorFilter implements ExceptionFilter {
       code: ErrorCode.INTERNAL,
     };
   }
+}
+
+/** webob's HTTPNotFound rendered for `Accept: application/json` (what OpenStack clients send). */
+const ROUTING_404_JSON = {
+  message: 'The resource could not be found.<br /><br />\n\n\n',
+  code: '404 Not Found',
+  title: 'Not Found',
+};
+const ROUTING_404_HTML =
+  '<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n  <h1>404 Not Found</h1>\n  The resource could not be found.<br /><br />\n\n\n\n </body>\n</html>';
+
+/** webob prefers HTML for a missing or wildcard Accept; JSON only when the caller names it. */
+function wantsJson(req: Request): boolean {
+  return /application\/json/i.test(req.headers.accept ?? '');
 }
 
 export function isVigilRoute(req: Request): boolean {

@@ -61,6 +61,8 @@ export function microversionMiddleware(req: Request, res: Response, next: NextFu
       res.setHeader(HEADER, `masakari ${formatVersion(parsed.version)}`);
       return next();
     case 'malformed':
+      // Masakari rejects a malformed version before negotiating: no Vary on this answer.
+      res.removeHeader('Vary');
       res.status(400).json(faultBody(400, `Invalid format for API version header: ${parsed.raw}`));
       return;
     case 'unsupported':
@@ -79,4 +81,10 @@ export function microversionMiddleware(req: Request, res: Response, next: NextFu
 
 export function echoMicroversionOnError(req: Request, res: Response): void {
   if (req.microversion) res.setHeader(HEADER, `instance-ha ${formatVersion(req.microversion)}`);
+}
+
+/** Answers Masakari gives before version negotiation (routing 404, keystonemiddleware's 401) carry neither header. */
+export function dropMicroversionHeaders(res: Response): void {
+  res.removeHeader(HEADER);
+  res.removeHeader('Vary');
 }

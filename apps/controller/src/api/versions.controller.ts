@@ -15,8 +15,10 @@ export class VersionsController {
     summary: 'List API versions (no token needed)',
     success: { status: 200, description: '{"versions": [...]}' },
   })
-  root(@Req() req: Request): { versions: VersionDoc[] } {
-    return { versions: [versionDoc(baseUrl(req))] };
+  root(@Req() req: Request): { versions: Omit<VersionDoc, 'media-types'>[] } {
+    // Masakari's root document has no media-types.
+    const { 'media-types': _mediaTypes, ...doc } = versionDoc(baseUrl(req));
+    return { versions: [doc] };
   }
 
   @Get('v1')
@@ -27,7 +29,13 @@ export class VersionsController {
     errors: { 401: 'no or invalid X-Auth-Token' },
   })
   v1(@Req() req: Request): { version: VersionDoc } {
-    return { version: versionDoc(baseUrl(req)) };
+    const doc = versionDoc(baseUrl(req));
+    return {
+      version: {
+        ...doc,
+        links: [...doc.links, { rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/' }],
+      },
+    };
   }
 
   @Public()
@@ -38,8 +46,20 @@ export class VersionsController {
     summary: 'Unknown version: multiple choices',
     success: { status: 300, description: 'links to v1' },
   })
-  v2(@Req() req: Request): { choices: VersionDoc[] } {
-    return { choices: [versionDoc(baseUrl(req))] };
+  v2(@Req() req: Request): { choices: ChoiceDoc[] } {
+    // Masakari builds the choice's link from the requested path under /v1 (hence `/v1/v2`), and a
+    // choice carries only id, status, links and media-types.
+    const { id, status, 'media-types': mediaTypes } = versionDoc(baseUrl(req));
+    return {
+      choices: [
+        {
+          id,
+          status,
+          links: [{ rel: 'self', href: `${baseUrl(req)}/v1${req.path}` }],
+          'media-types': mediaTypes,
+        },
+      ],
+    };
   }
 }
 
@@ -52,6 +72,8 @@ interface VersionDoc {
   links: Array<{ rel: string; href: string; type?: string }>;
   'media-types': Array<{ base: string; type: string }>;
 }
+
+type ChoiceDoc = Pick<VersionDoc, 'id' | 'status' | 'links' | 'media-types'>;
 
 function baseUrl(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? 'localhost'}`;

@@ -91,6 +91,12 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
         counts[record.state] = (counts[record.state] ?? 0) + 1;
       return counts;
     });
+    this.metrics?.observeStormGuards(async () => {
+      const engaged: Record<string, number> = {};
+      for (const guard of (await this.store.readGuards()).values())
+        engaged[guard.scope] = guard.engaged ? 1 : 0;
+      return engaged;
+    });
     this.schedule();
   }
 

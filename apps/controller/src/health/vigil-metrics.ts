@@ -2,16 +2,31 @@ import { Injectable } from '@nestjs/common';
 import { type Counter, type Gauge, type Histogram } from 'prom-client';
 import { MetricsService } from './metrics.service';
 
-export type HeartbeatResult =
-  'accepted' | 'duplicate' | 'bad-signature' | 'clock-skew' | 'malformed' | 'unknown-host' | 'unavailable';
-export type FencingResult = 'success' | 'failure' | 'timeout' | 'unverified';
-export type EvacuationResult = 'success' | 'failure' | 'timeout' | 'skipped';
-export type DependencyService = 'redis' | 'nova' | 'keystone';
+export const HEARTBEAT_RESULTS = [
+  'accepted',
+  'duplicate',
+  'bad-signature',
+  'clock-skew',
+  'malformed',
+  'unknown-host',
+  'unavailable',
+] as const;
+export type HeartbeatResult = (typeof HEARTBEAT_RESULTS)[number];
+export const FENCING_RESULTS = ['success', 'failure', 'timeout', 'unverified'] as const;
+export type FencingResult = (typeof FENCING_RESULTS)[number];
+export const EVACUATION_RESULTS = ['success', 'failure', 'timeout', 'skipped'] as const;
+export type EvacuationResult = (typeof EVACUATION_RESULTS)[number];
+export const DEPENDENCY_SERVICES = ['redis', 'nova', 'keystone'] as const;
+export type DependencyService = (typeof DEPENDENCY_SERVICES)[number];
 /** `success`, or why it failed: `timeout`, `unavailable` (connection, 5xx), `rejected` (4xx, reply error). */
 export type DependencyOutcome = 'success' | 'timeout' | 'unavailable' | 'rejected';
-export type AlertSource = 'alertmanager' | 'generic';
-export type AlertResult = 'accepted' | 'duplicate' | 'unmapped' | 'malformed' | 'unauthorized';
-export type EventDeliveryResult = 'delivered' | 'failed' | 'dropped';
+const DEPENDENCY_ERRORS = ['timeout', 'unavailable', 'rejected'] as const;
+export const ALERT_SOURCES = ['alertmanager', 'generic'] as const;
+export type AlertSource = (typeof ALERT_SOURCES)[number];
+export const ALERT_RESULTS = ['accepted', 'duplicate', 'unmapped', 'malformed', 'unauthorized'] as const;
+export type AlertResult = (typeof ALERT_RESULTS)[number];
+export const EVENT_DELIVERY_RESULTS = ['delivered', 'failed', 'dropped'] as const;
+export type EventDeliveryResult = (typeof EVENT_DELIVERY_RESULTS)[number];
 
 /** A stored-state reading: label value → count. Labels missing from a reading are reset to 0. */
 export type CountsByLabel = Readonly<Record<string, number>>;
@@ -130,6 +145,13 @@ export class VigilMetrics {
       labelNames: ['result'],
     });
     this.leader.set(0);
+    // Every documented label value exists from the first scrape, so increase() sees the first event.
+    zero(this.heartbeats, { result: HEARTBEAT_RESULTS });
+    zero(this.fencingAttempts, { result: FENCING_RESULTS });
+    zero(this.evacuations, { result: EVACUATION_RESULTS });
+    zero(this.dependencyErrors, { service: DEPENDENCY_SERVICES, outcome: DEPENDENCY_ERRORS });
+    zero(this.alerts, { source: ALERT_SOURCES, result: ALERT_RESULTS });
+    zero(this.eventDeliveries, { result: EVENT_DELIVERY_RESULTS });
   }
 
   heartbeatReceived(result: HeartbeatResult): void {
@@ -155,8 +177,20 @@ export class VigilMetrics {
     if (outcome !== 'success') this.dependencyErrors.inc({ service, outcome });
   }
 
+  /**
+   * An immediate update; the scrape-time reading of the shared state (observeStormGuards) has the last
+   * word, so every replica exports the same guards whoever engaged or released them.
+   */
   stormGuardActive(scope: string, active: boolean): void {
     this.stormGuard.set({ scope }, active ? 1 : 0);
+    seenValues(this.stormGuard).add(scope);
+  }
+
+  /** Storm guards by scope (1 engaged, 0 not) from the shared state, at every scrape, on every replica. */
+  observeStormGuards(source: () => Promise<CountsByLabel>): void {
+    this.metrics.registerCollector('storm-guards', async () =>
+      setCounts(this.stormGuard, 'scope', await source()),
+    );
   }
 
   leaderStatus(isLeader: boolean): void {
@@ -201,9 +235,22 @@ export class VigilMetrics {
 
 /** Sets every reported label value and zeroes the ones seen before but missing now, so an emptied state shows 0. */
 function setCounts<L extends string>(gauge: Gauge<L>, label: L, counts: CountsByLabel): void {
-  const seen = seenLabelValues.get(gauge) ?? new Set<string>();
-  seenLabelValues.set(gauge, seen);
+  const seen = seenValues(gauge);
   for (const value of Object.keys(counts)) seen.add(value);
   for (const value of seen) gauge.set({ [label]: value } as Record<L, string>, counts[value] ?? 0);
 }
 const seenLabelValues = new WeakMap<object, Set<string>>();
+
+function seenValues(gauge: object): Set<string> {
+  const seen = seenLabelValues.get(gauge) ?? new Set<string>();
+  seenLabelValues.set(gauge, seen);
+  return seen;
+}
+
+/** Creates every combination of the given label values at 0. */
+function zero<L extends string>(counter: Counter<L>, values: Record<L, readonly string[]>): void {
+  let combos: Record<string, string>[] = [{}];
+  for (const [label, options] of Object.entries(values) as [L, readonly string[]][])
+    combos = combos.flatMap((c) => options.map((v) => ({ ...c, [label]: v })));
+  for (const labels of combos) counter.inc(labels as Partial<Record<L, string>>, 0);
+}

@@ -58,7 +58,7 @@ export interface RecoveryWorkflowDetail {
   name: string;
   state: string;
   progress: number;
-  progress_details: Array<{ timestamp: string; progress: number; message: string }>;
+  progress_details: Array<{ timestamp: string; progress: string; message: string }>;
 }
 
 export const VMOVE_TYPES = ['evacuation', 'migration', 'live_migration'] as const;

@@ -107,7 +107,7 @@ export interface WorkflowDetail {
   name: string;
   state: 'PENDING' | 'RUNNING' | 'SUCCESS' | 'FAILURE' | 'SKIPPED';
   progress: number;
-  progress_details: { timestamp: string; progress: number; message: string }[];
+  progress_details: { timestamp: string; progress: string; message: string }[];
 }
 
 /** Masakari 1.3 `vmove`. */

@@ -39,7 +39,6 @@ describe('workflowDetails', () => {
     ['evacuating', undefined, ['SUCCESS', 'SUCCESS', 'SUCCESS', 'RUNNING']],
     ['finished', undefined, ['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']],
     ['error', 'fencing', ['FAILURE', 'PENDING', 'PENDING', 'PENDING']],
-    ['ignored', undefined, ['SKIPPED', 'SKIPPED', 'SKIPPED', 'SKIPPED']],
   ] as const)('phase %s (resume %s) → %j', (phase, resumePhase, states) => {
     const d = workflowDetails(incident({ phase, resumePhase }), [], []);
     expect(d.map((x) => x.state)).toEqual(states);
@@ -48,6 +47,19 @@ describe('workflowDetails', () => {
   it('evacuation progress counts settled moves, excluding skipped ones', () => {
     const d = workflowDetails(incident({}), [move('succeeded'), move('moving'), move('skipped')], []);
     expect(d[3]?.progress).toBe(0.5);
+  });
+
+  it("is [] when ignored, and for an instance notification that failed before any step, as Masakari's", () => {
+    expect(workflowDetails(incident({ phase: 'ignored' }), [], [])).toEqual([]);
+    expect(workflowDetails(incident({ type: 'VM', phase: 'failed' }), [], [])).toEqual([]);
+  });
+
+  it("writes progress_details as Masakari's taskflow rows: progress a string, naive space-separated time", () => {
+    const timeline = [{ at: '2026-12-05T21:30:01.123Z', step: 'fence', message: 'power off verified' }];
+    const d = workflowDetails(incident({ phase: 'isolating' }), [], timeline);
+    expect(d[0]?.progress_details).toEqual([
+      { timestamp: '2026-12-05 21:30:01.123000', progress: '1.0', message: 'power off verified' },
+    ]);
   });
 });
 

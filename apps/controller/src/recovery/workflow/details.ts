@@ -11,13 +11,22 @@ const STEPS: { name: string; phase: IncidentPhase; timelineStep: string }[] = [
 ];
 const ORDER: IncidentPhase[] = ['received', 'fencing', 'isolating', 'planning', 'evacuating', 'finished'];
 
-/** Masakari-style `recovery_workflow_details`, one entry per host-recovery step, from the stored record. */
+/**
+ * Masakari-style `recovery_workflow_details`, one entry per host-recovery step, from the stored record.
+ * As Masakari (python-masakariclient prints these): an ignored notification, and one that failed before
+ * any step ran, have `[]`; `progress_details[].progress` is a string and `timestamp` is
+ * `YYYY-MM-DD hh:mm:ss.ffffff` (UTC, no zone).
+ */
 export function workflowDetails(
   incident: IncidentRecord,
   moves: readonly MoveRecord[],
   timeline: readonly TimelineEntry[],
 ): WorkflowDetail[] {
-  if (incident.type !== 'COMPUTE_HOST') return [singleStep(incident, timeline)];
+  if (incident.phase === 'ignored') return [];
+  if (incident.type !== 'COMPUTE_HOST') {
+    const failed = incident.phase === 'error' || incident.phase === 'failed';
+    return failed && timeline.length === 0 ? [] : [singleStep(incident, timeline)];
+  }
   const current =
     incident.phase === 'error' || incident.phase === 'failed' ? incident.resumePhase : incident.phase;
   const currentIdx = ORDER.indexOf(current ?? 'finished');
@@ -26,8 +35,7 @@ export function workflowDetails(
     const idx = ORDER.indexOf(step.phase);
     const entries = timeline.filter((t) => t.step === step.timelineStep);
     let state: WorkflowDetail['state'];
-    if (incident.phase === 'ignored') state = 'SKIPPED';
-    else if (idx < currentIdx) state = 'SUCCESS';
+    if (idx < currentIdx) state = 'SUCCESS';
     else if (idx === currentIdx) state = failed ? 'FAILURE' : 'RUNNING';
     else state = 'PENDING';
     let progress = state === 'SUCCESS' ? 1 : 0;
@@ -40,7 +48,7 @@ export function workflowDetails(
       name: step.name,
       state,
       progress: Math.round(progress * 100) / 100,
-      progress_details: entries.map((e) => ({ timestamp: e.at, progress, message: e.message })),
+      progress_details: entries.map((e) => progressDetail(e, progress)),
     };
   });
 }
@@ -55,8 +63,24 @@ function singleStep(incident: IncidentRecord, timeline: readonly TimelineEntry[]
         ? 'FAILURE'
         : 'RUNNING',
     progress: done ? 1 : 0,
-    progress_details: timeline.map((e) => ({ timestamp: e.at, progress: done ? 1 : 0, message: e.message })),
+    progress_details: timeline.map((e) => progressDetail(e, done ? 1 : 0)),
   };
+}
+
+function progressDetail(e: TimelineEntry, progress: number): WorkflowDetail['progress_details'][number] {
+  return { timestamp: masakariTimestamp(e.at), progress: pythonFloat(progress), message: e.message };
+}
+
+/** `2026-12-05T21:30:01.123Z` → `2026-12-05 21:30:01.123000`, as Masakari's taskflow details. */
+export function masakariTimestamp(iso: string): string {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d+))?/.exec(iso);
+  return m ? `${m[1]} ${m[2]}.${(m[3] ?? '').padEnd(6, '0').slice(0, 6)}` : iso;
+}
+
+/** Python's `str(float)`: 1 → "1.0", 0.5 → "0.5". */
+function pythonFloat(n: number): string {
+  const rounded = Math.round(n * 100) / 100;
+  return Number.isInteger(rounded) ? rounded.toFixed(1) : String(rounded);
 }
 
 function vmoveStatus(status: MoveStatus): VmoveView['status'] {
