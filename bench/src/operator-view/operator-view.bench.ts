@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { createLogger } from '@vigil/config';
+import { waitFor } from '@vigil/testing';
+import { startDemoStack } from '../../../apps/cloud-sim/src/demo/demo-stack';
+import { parseScenario } from '../../../apps/cloud-sim/src/scenario/scenario';
+import { type BenchResult } from '../report';
+
+const HOSTS = 1000;
+const RUNS = 5;
+const CHROMIUM = process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium';
+
+interface PageRun {
+  /** Navigation start to the first contentful paint, ms. */
+  firstPaintMs: number;
+  /** Navigation start to all 1,000 rows rendered, ms. */
+  allHostsMs: number;
+  /** Bytes over the wire for the page (HTML, script, stylesheet) and the fleet read. */
+  pageBytes: number;
+  fleetBytes: number;
+  /** Choosing a state filter until the table shows only those hosts, ms. */
+  filterMs: number;
+}
+
+/**
+ * The operator view with a 1,000-host fleet: the built controller (noauth, embedded Redis) with cloud-sim's
+ * 1,000 monitors heartbeating, Debian's headless Chromium. Each run is a fresh browser context (cold cache).
+ */
+export async function operatorView(): Promise<BenchResult> {
+  const root = resolve(__dirname, '../..');
+  execFileSync(process.execPath, [join(root, 'apps/controller-ui/build.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  const workDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ui-'));
+  const logger = createLogger({ name: 'bench', level: 'warn' });
+  const stack = await startDemoStack({
+    scenario: parseScenario({
+      hosts: HOSTS,
+      hostsPerRack: 20,
+      segments: 10,
+      instances: 2000,
+      timing: { heartbeatIntervalMs: 5_000 },
+      ports: { api: 0 },
+    }),
+    workDir,
+    controllerMainJs: join(root, 'dist/apps/controller/main.js'),
+    logger,
+    monitorLogger: logger,
+    controllerConfig: { detection: { heartbeatTimeoutMs: 20_000 } },
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const runs: PageRun[] = [];
+  try {
+    await waitFor(async () => ((await stack.api.cluster()).up ?? []).length === HOSTS, {
+      timeoutMs: 300_000,
+      intervalMs: 1_000,
+      what: `all ${HOSTS} hosts up`,
+    });
+    for (let i = 0; i < RUNS; i++) {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      // Sign in once through the API of the page (noauth: any token), then measure a cold load.
+      const signIn = await context.request.post(`${stack.controllerUrl}/ui/api/session`, {
+        data: { token: 'bench' },
+      });
+      if (!signIn.ok()) throw new Error(`sign-in answered ${signIn.status()}`);
+      const page = await context.newPage();
+      await page.goto(`${stack.controllerUrl}/ui/`);
+      await page.waitForFunction(
+        `document.querySelectorAll('[data-testid^="host-"]').length >= ${HOSTS}`,
+        null,
+        {
+          timeout: 120_000,
+          polling: 'raf',
+        },
+      );
+      const allHostsMs = await page.evaluate<number>('performance.now()');
+      const timing = await page.evaluate<{ page: number; fleet: number }>(`(() => {
+        const res = performance.getEntriesByType('resource');
+        const nav = performance.getEntriesByType('navigation')[0];
+        const page = res.filter((r) => !r.name.includes('/api/')).reduce((n, r) => n + r.transferSize, nav ? nav.transferSize : 0);
+        const fleet = res.filter((r) => r.name.endsWith('/ui/api/fleet')).map((r) => r.transferSize)[0] || 0;
+        return { page, fleet };
+      })()`);
+      const firstPaintMs = await page.evaluate<number>(`(() => {
+        const p = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
+        return p ? p.startTime : -1;
+      })()`);
+      const filterStart = Date.now();
+      await page.selectOption('[data-testid=filter-state]', 'up');
+      await page.selectOption('[data-testid=filter-state]', '');
+      await page.waitForFunction(`document.querySelectorAll('[data-testid^="host-"]').length >= ${HOSTS}`);
+      const filterMs = Date.now() - filterStart;
+      runs.push({
+        firstPaintMs,
+        allHostsMs,
+        pageBytes: timing.page,
+        fleetBytes: timing.fleet,
+        filterMs,
+      });
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    await stack.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  const median = (k: keyof PageRun): number => {
+    const v = runs.map((r) => r[k]).sort((a, b) => a - b);
+    return v[Math.floor(v.length / 2)] ?? NaN;
+  };
+  const summary =
+    `${HOSTS} hosts: first contentful paint ${median('firstPaintMs').toFixed(0)} ms, all rows ${median('allHostsMs').toFixed(0)} ms (median of ${RUNS} cold loads), ` +
+    `page ${(median('pageBytes') / 1024).toFixed(1)} KiB + fleet read ${(median('fleetBytes') / 1024).toFixed(1)} KiB, state filter round trip ${median('filterMs')} ms`;
+  return {
+    name: 'operator-view',
+    parameters: {
+      hosts: HOSTS,
+      segments: 10,
+      runs: RUNS,
+      browser: `${CHROMIUM} headless via playwright-core, fresh context per run`,
+      controller:
+        'built controller child process, noauth, embedded Redis; cloud-sim monitors heartbeating every 5 s',
+    },
+    figures: {
+      runs,
+      medianFirstContentfulPaintMs: median('firstPaintMs'),
+      medianAllRowsMs: median('allHostsMs'),
+      medianPageBytes: median('pageBytes'),
+      medianFleetBytes: median('fleetBytes'),
+      medianFilterMs: median('filterMs'),
+    },
+    summary,
+  };
+}
