@@ -1,4 +1,7 @@
 /** The page's only door to the controller: same-origin, cookie session, CSRF header on every change. */
+import type { Fleet } from '../../controller/src/operator-view/fleet';
+
+export type { Fleet, FleetHost } from '../../controller/src/operator-view/fleet';
 
 export interface Session {
   user: string;
@@ -7,35 +10,6 @@ export interface Session {
   admin: boolean;
   csrfToken: string;
   expiresAt: string | null;
-}
-
-export interface FleetHost {
-  name: string;
-  uuid: string;
-  segment: string;
-  state: string;
-  since?: number;
-  incidentId?: string;
-  failedComponents: string[];
-  onMaintenance: boolean;
-  reserved: boolean;
-  components: Record<string, string>;
-  lastHeartbeatAt?: number;
-}
-
-export interface StormGuard {
-  scope: string;
-  engaged: boolean;
-  engagedAt?: number;
-  reason?: string;
-  hosts?: string[];
-}
-
-export interface Fleet {
-  now: number;
-  segments: Array<{ uuid: string; name: string; enabled: boolean }>;
-  hosts: FleetHost[];
-  guards: StormGuard[];
 }
 
 export interface Incident {

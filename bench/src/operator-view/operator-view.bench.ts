@@ -1,17 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
 import { createLogger } from '@vigil/config';
 import { waitFor } from '@vigil/testing';
 import { startDemoStack } from '../../../apps/cloud-sim/src/demo/demo-stack';
 import { parseScenario } from '../../../apps/cloud-sim/src/scenario/scenario';
+import { buildUi, CHROMIUM, launchChromium } from '../../../test/integration/operator-view-support/browser';
 import { type BenchResult } from '../report';
 
 const HOSTS = 1000;
 const RUNS = 5;
-const CHROMIUM = process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium';
 
 interface PageRun {
   /** Navigation start to the first contentful paint, ms. */
@@ -30,11 +28,9 @@ interface PageRun {
  * 1,000 monitors heartbeating, Debian's headless Chromium. Each run is a fresh browser context (cold cache).
  */
 export async function operatorView(): Promise<BenchResult> {
-  const root = resolve(__dirname, '../..');
-  execFileSync(process.execPath, [join(root, 'apps/controller-ui/build.mjs')], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  // `npm run bench` runs from the repository root (as the other benchmarks assume).
+  const root = resolve('.');
+  buildUi(root);
   const workDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ui-'));
   const logger = createLogger({ name: 'bench', level: 'warn' });
   const stack = await startDemoStack({
@@ -52,19 +48,7 @@ export async function operatorView(): Promise<BenchResult> {
     monitorLogger: logger,
     controllerConfig: { detection: { heartbeatTimeoutMs: 20_000 } },
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const runs: PageRun[] = [];
   try {
     await waitFor(async () => ((await stack.api.cluster()).up ?? []).length === HOSTS, {

@@ -29,10 +29,10 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** `dist/ui`, built by esbuild in well under a second: rebuilt every run so the page matches its source. */
-export function buildUi(): string {
-  execFileSync(process.execPath, [join(ROOT, 'apps/controller-ui/build.mjs')], {
-    cwd: ROOT,
+export function buildUi(root = ROOT): string {
+  execFileSync(process.execPath, [join(root, 'apps/controller-ui/build.mjs')], {
+    cwd: root,
     stdio: 'ignore',
   });
-  return join(ROOT, 'dist/ui');
+  return join(root, 'dist/ui');
 }

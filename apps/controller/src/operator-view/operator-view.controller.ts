@@ -13,6 +13,7 @@ import { OpenStackClients } from '../platform/openstack-clients';
 import { CONFIG, LOGGER, OPENSTACK } from '../platform/tokens';
 import { RecoveryLifecycle } from '../recovery/recovery-lifecycle';
 import { issueTokenWithPassword } from './keystone-sign-in';
+import { type Fleet, type FleetHost } from './fleet';
 import { findUiDir, loadStaticFiles, type StaticFile } from './static-files';
 import { SESSION_COOKIE, SESSION_MAX_AGE_MS, UiSessionStore } from './session-store';
 
@@ -31,20 +32,6 @@ const signInSchema = z.union([
 /** How often the live stream compares host states and incidents with what it last sent. */
 const LIVE_POLL_MS = 500;
 const LIVE_KEEPALIVE_MS = 15_000;
-
-export interface FleetHost {
-  name: string;
-  uuid: string;
-  segment: string;
-  state: string;
-  since?: number;
-  incidentId?: string;
-  failedComponents: string[];
-  onMaintenance: boolean;
-  reserved: boolean;
-  components: Record<string, string>;
-  lastHeartbeatAt?: number;
-}
 
 /**
  * The operator view: its page under `/ui/`, its session (sign-in/out) and two reads made for the page
@@ -275,7 +262,7 @@ export class OperatorViewController {
     };
   }
 
-  private async readFleet() {
+  private async readFleet(): Promise<Fleet> {
     const [segments, records, sightings, guards] = await Promise.all([
       this.segments.list({}, { limit: 100_000, sort: [] }),
       this.detection.readRecords(),
