@@ -306,6 +306,11 @@ function FleetView(props: {
   onIncident: (id: string) => void;
 }) {
   const { fleet, now, admin, act, onIncident } = props;
+  useEffect(() => {
+    // For the bench (time to the first rendered fleet); once per page.
+    if (performance.getEntriesByName('vigil:fleet-rendered').length === 0)
+      performance.mark('vigil:fleet-rendered');
+  }, []);
   const [segment, setSegment] = useState('');
   const [state, setState] = useState('');
   const [name, setName] = useState('');

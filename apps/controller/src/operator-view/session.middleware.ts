@@ -41,6 +41,8 @@ export class UiSessionMiddleware implements NestMiddleware {
       res.setHeader('X-Frame-Options', 'DENY');
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Referrer-Policy', 'no-referrer');
+      // Sessions, CSRF tokens and fleet reads are never for a cache.
+      if (path.startsWith('/ui/api/')) res.setHeader('Cache-Control', 'no-store');
     }
     const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (!id || req.headers['x-auth-token'] !== undefined) return next();
