@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Redis } from '@vigil/redis';
 import { REDIS } from '../platform/tokens';
+import { SecretBox } from '../secrets/secret-box';
 
 /** One signed-in operator: the Keystone token the page acts with, and the CSRF token it must echo. */
 export interface UiSession {
@@ -20,10 +21,15 @@ export const SESSION_COOKIE = 'vigil_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
 const keyOf = (id: string): string => `vigil:ui:session:${createHash('sha256').update(id).digest('hex')}`;
+/** The token is sealed with a key only the cookie holder has: Redis alone never yields a usable token. */
+const boxOf = (id: string): SecretBox =>
+  new SecretBox(createHash('sha256').update(`vigil-ui-session-token:${id}`).digest());
+const TOKEN_CONTEXT = 'ui-session:token';
 
 /**
- * Sessions live in Redis (keyed by a hash of the cookie value, expiring with the token), so the page
- * stays signed in across a controller restart or a change of leader: any replica can serve it.
+ * Sessions live in Redis (keyed by a hash of the cookie value, expiring with the token, the token sealed
+ * with a key derived from the cookie value), so the page stays signed in across a controller restart or a
+ * change of leader: any replica can serve it.
  */
 @Injectable()
 export class UiSessionStore {
@@ -33,7 +39,8 @@ export class UiSessionStore {
     const id = randomBytes(32).toString('base64url');
     const session: UiSession = { ...s, csrf: randomBytes(24).toString('base64url') };
     const ttl = Math.max(1, session.expiresAt - Date.now());
-    await this.redis.set(keyOf(id), JSON.stringify(session), 'PX', ttl);
+    const stored = { ...session, token: boxOf(id).encrypt(session.token, TOKEN_CONTEXT) };
+    await this.redis.set(keyOf(id), JSON.stringify(stored), 'PX', ttl);
     return { id, session };
   }
 
@@ -41,7 +48,8 @@ export class UiSessionStore {
     const raw = await this.redis.get(keyOf(id));
     if (!raw) return undefined;
     const s = JSON.parse(raw) as UiSession;
-    return s.expiresAt > Date.now() ? s : undefined;
+    if (s.expiresAt <= Date.now()) return undefined;
+    return { ...s, token: boxOf(id).decrypt(s.token, TOKEN_CONTEXT) };
   }
 
   async delete(id: string): Promise<void> {
