@@ -19,6 +19,11 @@ for project in controller cloud-sim; do
     exit 1
   fi
 done
+if ! npm run --silent build:ui >"$build_log" 2>&1; then
+  cat "$build_log" >&2
+  echo "vigil demo: building the operator view failed" >&2
+  exit 1
+fi
 rm -f "$build_log"
 trap - EXIT
 exec node dist/apps/cloud-sim/main.js demo "$@"

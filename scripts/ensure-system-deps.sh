@@ -8,6 +8,8 @@ if [[ "${1:-}" == "--tests" ]]; then
   command -v ipmitool >/dev/null 2>&1 || need+=(ipmitool)
   command -v ipmi_sim >/dev/null 2>&1 || need+=(openipmi)
   command -v fence_ipmilan >/dev/null 2>&1 || [[ -x /usr/sbin/fence_ipmilan ]] || need+=(fence-agents)
+  # The operator view's browser tests drive Debian's Chromium through playwright-core (no browser download).
+  [[ -x /usr/bin/chromium ]] || need+=(chromium)
   # The openstack-cli integration test drives the real `openstack segment ...` client. Debian's
   # interpreter, not whatever python3 is first on PATH (a pyenv shim cannot see dist-packages).
   if ! command -v openstack >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import masakariclient' >/dev/null 2>&1; then

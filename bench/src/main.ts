@@ -6,6 +6,7 @@ import { recovery } from './recovery/recovery.bench';
 import { mttr } from './mttr/mttr.bench';
 import { rackFailure } from './rack-failure/rack-failure.bench';
 import { storm } from './storm/storm.bench';
+import { operatorView } from './operator-view/operator-view.bench';
 
 /** Every benchmark by name; `npm run bench -- <name>` runs one, no name runs all in this order. */
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>> = {
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>
   mttr,
   'rack-failure': rackFailure,
   storm,
+  'operator-view': operatorView,
 };
 
 async function main(): Promise<void> {

@@ -17,6 +17,7 @@ import { type RedisConnection } from './platform/redis-connection';
 import { RecoveryAdaptersModule } from './recovery/adapters/recovery-adapters.module';
 import { RecoveryModule } from './recovery/recovery.module';
 import { OpenStackClients } from './platform/openstack-clients';
+import { OperatorViewModule } from './operator-view/operator-view.module';
 import { CONFIG, LOGGER, OPENSTACK, REDIS } from './platform/tokens';
 
 export interface AppDependencies {
@@ -59,6 +60,7 @@ export class AppModule {
         HealthModule,
         AlertsModule,
         EventsModule,
+        OperatorViewModule,
         RecoveryModule.forRoot((role) => deps.redis.client(role), { imports: [RecoveryAdaptersModule] }),
       ],
       controllers: [VersionsController, OpenApiController],

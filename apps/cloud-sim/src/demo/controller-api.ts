@@ -51,7 +51,11 @@ export type HostStateView = z.output<typeof hostStateSchema>['host_state'];
  * is parsed by a schema; a non-2xx answer is a coded error with the controller's message.
  */
 export class ControllerApi {
-  constructor(readonly baseUrl: string) {}
+  /** `token`: sent as `X-Auth-Token` when the controller runs with `auth.strategy: keystone`. */
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
 
   async createSegment(name: string): Promise<string> {
     const body = await this.call('POST', '/v1/segments', {
@@ -118,6 +122,7 @@ export class ControllerApi {
         headers: {
           'content-type': 'application/json',
           'OpenStack-API-Version': 'instance-ha 1.3',
+          ...(this.token ? { 'X-Auth-Token': this.token } : {}),
           ...headers,
         },
         body: body === undefined ? undefined : JSON.stringify(body),

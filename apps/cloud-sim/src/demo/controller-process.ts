@@ -70,7 +70,8 @@ export class ControllerProcess {
           `controller exited with ${child.exitCode}; see ${this.logFile}`,
         );
       try {
-        const res = await fetch(`${apiUrl}/v1`, { signal: AbortSignal.timeout(1_000) });
+        // The version document: public, so the probe works with Keystone auth on too.
+        const res = await fetch(`${apiUrl}/`, { signal: AbortSignal.timeout(1_000) });
         await res.arrayBuffer();
         if (res.ok) return;
       } catch {

@@ -70,7 +70,12 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
   try {
     const simApiUrl = await injection.start(options.scenario.ports.api);
     await controller.start(controllerUrl);
-    const api = new ControllerApi(controllerUrl);
+    // With Keystone auth on (the operator view's tests), the demo acts as the sim's service admin.
+    const keystoneAuth = (config.auth as { strategy?: string } | undefined)?.strategy === 'keystone';
+    const api = new ControllerApi(
+      controllerUrl,
+      keystoneAuth ? sim.openstack.keystone.issueToken('vigil', 'service') : undefined,
+    );
     const hostUuids = await registerCloud(sim, api);
     sim.startMonitors();
     return { sim, injection, controller, api, controllerUrl, simApiUrl, hostUuids, stop };

@@ -36,6 +36,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
         `(${plan.hosts.filter((h) => h.reserved).length} reserved hosts), ${plan.instances.length} instances`,
     );
     print(`controller: ${stack.controllerUrl} (log ${stack.controller.logFile}), sim API ${stack.simApiUrl}`);
+    print(
+      `operator view: ${stack.controllerUrl}/ui/ (watch the incident there; noauth demo: sign in with any token)`,
+    );
     await waitFor(
       async () => {
         const up = new Set((await api.cluster()).up ?? []);

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { type ControllerConfig, type EventWebhookConfig, type Logger, registerSecret } from '@vigil/config';
 import { VigilMetrics } from '../health/vigil-metrics';
 import { CONFIG, LOGGER } from '../platform/tokens';
-import { type IncidentEvent, retryDelayMs, toCloudEvent } from './cloud-event';
+import { type CloudEvent, type IncidentEvent, retryDelayMs, toCloudEvent } from './cloud-event';
 import { WebhookSender } from './webhook-sender';
 
 /**
@@ -20,6 +20,7 @@ import { WebhookSender } from './webhook-sender';
 export class IncidentEventPublisher implements OnApplicationShutdown {
   private readonly receivers: Receiver[];
   private readonly source: string;
+  private readonly taps = new Set<(event: CloudEvent) => void>();
 
   constructor(
     @Inject(CONFIG) config: ControllerConfig,
@@ -36,8 +37,16 @@ export class IncidentEventPublisher implements OnApplicationShutdown {
 
   /** Queues the event for every receiver whose `types` filter takes it. Returns at once. */
   publish(event: IncidentEvent): void {
-    if (this.receivers.length === 0) return;
+    if (this.receivers.length === 0 && this.taps.size === 0) return;
     const cloudEvent = toCloudEvent(event, this.source);
+    for (const tap of this.taps) {
+      try {
+        tap(cloudEvent);
+      } catch (err) {
+        this.logger.warn({ err, type: cloudEvent.type }, 'event listener failed');
+      }
+    }
+    if (this.receivers.length === 0) return;
     let body: string;
     try {
       body = JSON.stringify(cloudEvent);
@@ -48,6 +57,12 @@ export class IncidentEventPublisher implements OnApplicationShutdown {
       return;
     }
     for (const r of this.receivers) r.enqueue(cloudEvent.type, body);
+  }
+
+  /** In-process listener (the operator view's live stream); returns its unsubscribe. */
+  tap(listener: (event: CloudEvent) => void): () => void {
+    this.taps.add(listener);
+    return () => this.taps.delete(listener);
   }
 
   /** Events waiting or in flight, all receivers (for tests and the queue-depth gauge). */
