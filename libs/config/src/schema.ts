@@ -406,6 +406,14 @@ export const eventsSchema = z
   })
   .strict();
 
+/** Programs the fencing drivers run: set by whoever installs the controller, never through the API. */
+export const fencingConfigSchema = z
+  .object({
+    /** Absolute path of the ipmitool binary used by every `ipmitool` host. Default `/usr/bin/ipmitool`. */
+    ipmitoolPath: z.string().startsWith('/').default('/usr/bin/ipmitool'),
+  })
+  .strict();
+
 export const controllerConfigSchema = z
   .object({
     /** Directory for embedded Redis data and the generated encryption key. */
@@ -425,6 +433,7 @@ export const controllerConfigSchema = z
     health: healthSchema.default(healthSchema.parse({})),
     alerts: alertsSchema.default(alertsSchema.parse({})),
     events: eventsSchema.default(eventsSchema.parse({})),
+    fencing: fencingConfigSchema.default(fencingConfigSchema.parse({})),
   })
   .strict()
   // `when` runs this check even if other keys failed, so the boot error lists every problem at once.
