@@ -9,6 +9,7 @@ import { KeystoneTokenValidator } from './api/keystone-token-validator';
 import { faultBody } from './api/fault';
 import { microversionMiddleware } from './api/microversion';
 import { AppModule } from './app.module';
+import { applyConnectionLimits, sourceRateLimits } from './platform/http-limits';
 import { NestPinoLogger } from './platform/nest-logger';
 import { OpenStackClients } from './platform/openstack-clients';
 import { RedisConnection } from './platform/redis-connection';
@@ -53,6 +54,7 @@ export async function startController(options: ControllerAppOptions): Promise<Co
   const server = express();
   server.disable('x-powered-by');
   server.use(stripProjectIdFromUrl);
+  server.use(sourceRateLimits(config.limits));
   server.use(jsonBody(config.api.maxBodyBytes));
   server.use('/v1', microversionMiddleware);
 
@@ -65,6 +67,7 @@ export async function startController(options: ControllerAppOptions): Promise<Co
   // is reported and the API starts anyway (it answers 503 and reconnects).
   if (!(await waitUntilReady(app.get<Redis>(REDIS), REDIS_READY_AT_BOOT_MS)))
     logger.warn({ waitedMs: REDIS_READY_AT_BOOT_MS }, 'Redis not reachable at boot; starting the API anyway');
+  applyConnectionLimits(app.getHttpServer() as import('node:http').Server, config.limits);
   await app.listen(config.api.port, config.api.host);
   const address = (app.getHttpServer() as import('node:http').Server).address();
   const port = address && typeof address === 'object' ? address.port : config.api.port;
