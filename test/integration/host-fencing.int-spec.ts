@@ -108,6 +108,22 @@ describe('Vigil host fencing settings', () => {
     ['port out of range', { driver: 'redfish', address: 'x', port: 70000 }, 'port'],
     ['nested option value', { driver: 'fake', address: 'x', options: { a: { b: 1 } } }, 'options'],
     ['unknown key', { driver: 'fake', address: 'x', colour: 'red' }, 'colour'],
+    // A review ran a script as root this way (issue 19): programs come from the config file only.
+    [
+      'an ipmitool binary path',
+      { driver: 'ipmitool', address: 'x', options: { ipmitoolPath: '/tmp/evil.sh' } },
+      'options.ipmitoolPath',
+    ],
+    [
+      "a fence agent's ipmitool_path",
+      { driver: 'fence-agent', agent: 'fence_ipmilan', address: 'x', options: { ipmitool_path: '/tmp/x' } },
+      'options.ipmitool_path',
+    ],
+    [
+      "a fence agent's sudo-path",
+      { driver: 'fence-agent', agent: 'fence_ipmilan', address: 'x', options: { 'sudo-path': '/tmp/x' } },
+      'options.sudo-path',
+    ],
   ])('answers 400 to %s and stores nothing', async (_case, body, mentioned) => {
     const { host: h } = await newHost('cmp-03');
     const res = await call('PUT', fencingPath(h.uuid), { ...body, password: BMC_PASSWORD });

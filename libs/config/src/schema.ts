@@ -416,6 +416,32 @@ export const eventsSchema = z
   })
   .strict();
 
+/** Slow and flooding clients: HTTP connection limits and per-source rate limits. */
+export const limitsSchema = z
+  .object({
+    /** A connection must send complete request headers within this, ms (slowloris). Default 10000. */
+    headersTimeoutMs: z.number().int().min(100).default(10_000),
+    /** A whole request (headers and body) must arrive within this, ms. Default 30000. */
+    requestTimeoutMs: z.number().int().min(100).default(30_000),
+    /** An idle kept-alive connection is closed after this, ms. Default 5000. */
+    keepAliveTimeoutMs: z.number().int().min(100).default(5_000),
+    /** Requests served on one connection before it is closed. Default 1000. */
+    maxRequestsPerSocket: z.number().int().min(1).default(1_000),
+    /** Signed intake requests per second per source (remote address + claimed host), bursts twice that; beyond: 429. Default 20. */
+    intakePerSourcePerSec: z.number().min(1).default(20),
+    /** Alert webhook requests per second per remote address, bursts twice that; beyond: 429. Default 50. */
+    webhookPerSourcePerSec: z.number().min(1).default(50),
+  })
+  .strict();
+
+/** Programs the fencing drivers run: set by whoever installs the controller, never through the API. */
+export const fencingConfigSchema = z
+  .object({
+    /** Absolute path of the ipmitool binary used by every `ipmitool` host. Default `/usr/bin/ipmitool`. */
+    ipmitoolPath: z.string().startsWith('/').default('/usr/bin/ipmitool'),
+  })
+  .strict();
+
 export const controllerConfigSchema = z
   .object({
     /** Directory for embedded Redis data and the generated encryption key. */
@@ -435,6 +461,8 @@ export const controllerConfigSchema = z
     health: healthSchema.default(healthSchema.parse({})),
     alerts: alertsSchema.default(alertsSchema.parse({})),
     events: eventsSchema.default(eventsSchema.parse({})),
+    fencing: fencingConfigSchema.default(fencingConfigSchema.parse({})),
+    limits: limitsSchema.default(limitsSchema.parse({})),
   })
   .strict()
   // `when` runs this check even if other keys failed, so the boot error lists every problem at once.

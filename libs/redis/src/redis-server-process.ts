@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
@@ -77,6 +77,7 @@ export class RedisServerProcess {
 
   async start(): Promise<void> {
     this.stopping = false;
+    this.takeOwnership();
     await this.stopOrphanOfThisDataDir();
     if (!this.portInUse) this.portInUse = this.options.port || (await findFreePort());
     const confPath = join(this.dataDir, 'redis.conf');
@@ -116,6 +117,7 @@ export class RedisServerProcess {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     await this.signalAndWait('SIGTERM');
+    this.releaseOwnership();
   }
 
   /** Simulates a crash: SIGKILL, no restart even when supervised. */
@@ -183,21 +185,65 @@ export class RedisServerProcess {
     return join(this.dataDir, 'vigil-redis.pid');
   }
 
+  private get ownerFile(): string {
+    return join(this.dataDir, 'vigil-redis.owner');
+  }
+
+  /**
+   * One supervising process per data directory: the owner file names it (pid and kernel start time, so
+   * a reused pid does not count). A second controller with the same config finds a live owner and
+   * refuses to start, instead of stopping the first one's Redis from under it.
+   */
+  private takeOwnership(): void {
+    const me = `${process.pid} ${processStartTime(process.pid) ?? ''}`;
+    let owner = '';
+    try {
+      owner = readFileSync(this.ownerFile, 'utf8').trim();
+    } catch {
+      // no owner yet
+    }
+    if (owner && owner !== me) {
+      const [pid, started] = owner.split(' ');
+      const alive = pid !== undefined && started !== undefined && processStartTime(Number(pid)) === started;
+      if (alive)
+        throw new VigilError(
+          ErrorCode.CONFLICT,
+          `another process (pid ${pid}) already runs the embedded Redis of data directory ${this.dataDir}; ` +
+            'refusing to start a second one on it. Stop that controller first, or give this one its own ' +
+            'dataDir or point redis.url at a shared Redis.',
+        );
+    }
+    writeFileSync(this.ownerFile, `${me}\n`, { mode: 0o600 });
+  }
+
+  private releaseOwnership(): void {
+    try {
+      if (readFileSync(this.ownerFile, 'utf8').trim().startsWith(`${process.pid} `)) rmSync(this.ownerFile);
+    } catch {
+      // already gone
+    }
+  }
+
   /**
    * A controller killed with SIGKILL leaves its redis-server running on the same append-only file; a
-   * second server on that directory would corrupt it. Stop the orphan first (it flushes its AOF on SIGTERM).
+   * second server on that directory would corrupt it. Stop the orphan first (it flushes its AOF on
+   * SIGTERM), but only a process that really is a redis-server working in this data directory: a pid
+   * file can be stale and its pid reused by anything.
    */
   private async stopOrphanOfThisDataDir(): Promise<void> {
     if (!existsSync(this.pidFile)) return;
     const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
     if (!Number.isInteger(pid) || pid <= 1 || pid === this.child?.pid) return;
     let cmdline = '';
+    let cwd = '';
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      cwd = readlinkSync(`/proc/${pid}/cwd`);
     } catch {
-      return; // not running
+      return; // not running, or not ours to inspect
     }
-    if (!cmdline.includes('redis-server')) return;
+    // redis-server rewrites its title ("redis-server 127.0.0.1:6379") and chdirs into its `dir`.
+    if (!cmdline.includes('redis-server') || cwd !== this.dataDir) return;
     process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
   }
@@ -208,5 +254,17 @@ export class RedisServerProcess {
     const password = randomBytes(24).toString('hex');
     writeFileSync(file, password, { mode: 0o600 });
     return password;
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined if no such process. */
+function processStartTime(pid: number): string | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }

@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { type ControllerConfig, type Logger } from '@vigil/config';
+import { HEARTBEAT_BACKOFF_MAX_MS } from '@vigil/heartbeat';
 import { VigilMetrics } from '../health/vigil-metrics';
 import { IntakeService } from '../intake/intake.service';
 import { IntakeStore } from '../intake/intake-store';
@@ -44,6 +45,14 @@ export interface DetectionCounters {
   computeDisabled: number;
   actionErrors: number;
 }
+
+/**
+ * While no controller answered (a restart, a failover), monitors retried with a capped back-off: the
+ * slowest may speak up to this long after we are back. Silence is counted from leadership + this, so a
+ * fresh leader waits for the back-off cap plus `heartbeatTimeoutMs` (checked in `evaluate`) before it
+ * calls anyone silent. Derived from the monitors' own cap, not a separate guess.
+ */
+export const POST_RESTART_GRACE_MS = HEARTBEAT_BACKOFF_MAX_MS;
 
 /** States in which detection asks Nova and the BMC for a second opinion. */
 const NEEDS_PROBES = new Set(['up', 'degraded', 'suspect', 'isolated-from-controller', 'maintenance']);
@@ -124,8 +133,9 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
 
   /** One detection step; a no-op unless this replica leads. Exposed for tests and tooling. */
   async sweepOnce(now = Date.now()): Promise<void> {
-    const observingSince = this.lease.leaderSince;
-    if (observingSince === undefined) return;
+    const leaderSince = this.lease.leaderSince;
+    if (leaderSince === undefined) return;
+    const observingSince = leaderSince + POST_RESTART_GRACE_MS;
     const directory = this.ports.directory;
     if (!directory) {
       if (!this.warnedNoDirectory) this.logger.warn('no MonitoredHostDirectory wired: detection is idle');

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type Logger } from '@vigil/config';
+import { type ControllerConfig, type Logger } from '@vigil/config';
 import { createFencingDriver, type FencingDriver, type FencingTargetInput } from '@vigil/fencing';
-import { HostFencingService, type HostFencingSettings } from '../inventory';
-import { LOGGER } from '../platform/tokens';
+import { HostFencingService, type HostFencingSettings, isExecutableOptionKey } from '../inventory';
+import { CONFIG, LOGGER } from '../platform/tokens';
 
 /**
  * A host's fencing driver, built from its stored (decrypted) BMC settings. Drivers are cached per
@@ -17,6 +17,7 @@ export class HostFencingDrivers {
   constructor(
     private readonly settings: HostFencingService,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CONFIG) private readonly config: ControllerConfig,
   ) {}
 
   /** undefined when the host has no fencing configured. Throws CONFIG_INVALID for unusable settings. */
@@ -26,7 +27,7 @@ export class HostFencingDrivers {
       this.cache.delete(host);
       return undefined;
     }
-    const target = toFencingTarget(settings);
+    const target = toFencingTarget(settings, this.config.fencing);
     const version = createHash('sha256').update(JSON.stringify(target)).digest('hex');
     const cached = this.cache.get(host);
     if (cached?.version === version) return cached.driver;
@@ -39,9 +40,13 @@ export class HostFencingDrivers {
 /**
  * Maps Vigil's stored settings onto the fencing lib's target schema. Driver-specific keys (ipmitool's
  * `cipher`, Redfish's `scheme`, `systemPath`, `insecure`, ...) travel in `options`; for fence agents the
- * options are the agent's own stdin options.
+ * options are the agent's own stdin options. Program paths come from the controller's config only: one
+ * stored before the API refused them is overridden here, never run.
  */
-export function toFencingTarget(s: HostFencingSettings): FencingTargetInput {
+export function toFencingTarget(
+  s: HostFencingSettings,
+  programs: ControllerConfig['fencing'],
+): FencingTargetInput {
   const credentials = { address: s.address, username: s.username ?? '', password: s.password ?? '' };
   switch (s.driver) {
     case 'fence-agent':
@@ -50,7 +55,7 @@ export function toFencingTarget(s: HostFencingSettings): FencingTargetInput {
         agent: s.agent ?? '',
         ...credentials,
         port: s.port,
-        options: s.options,
+        options: withoutPrograms(s.options),
       };
     case 'ipmitool':
       return {
@@ -58,6 +63,7 @@ export function toFencingTarget(s: HostFencingSettings): FencingTargetInput {
         driver: 'ipmitool',
         ...credentials,
         ...(s.port ? { port: s.port } : {}),
+        ipmitoolPath: programs.ipmitoolPath,
       };
     case 'redfish':
       return {
@@ -69,4 +75,8 @@ export function toFencingTarget(s: HostFencingSettings): FencingTargetInput {
     case 'fake':
       return { ...s.options, driver: 'fake' };
   }
+}
+
+function withoutPrograms(options: HostFencingSettings['options']): HostFencingSettings['options'] {
+  return Object.fromEntries(Object.entries(options).filter(([key]) => !isExecutableOptionKey(key)));
 }

@@ -39,5 +39,18 @@ export const instanceEventBodySchema = z.object({
   instance_uuid: z.string().min(1).max(64),
   vir_domain_event: z.string().min(1).max(64),
   event: z.string().min(1).max(64),
-  generated_time: z.union([z.string().min(1).max(64), z.number()]).transform((v) => String(v)),
+  generated_time: z
+    .union([z.string().min(1).max(64), z.number()])
+    .transform((v) => String(v))
+    // Downstream turns it into a Date and formats it as Masakari does: an unparseable or out-of-range
+    // time ("not-a-date", 1e20) must be a 400 here, not a RangeError later.
+    .refine(isFormattableTime, { message: 'generated_time is not a valid date-time' }),
 });
+
+/** True when `new Date(text)` is a real date with a four-digit year (what Masakari's format can show). */
+export function isFormattableTime(text: string): boolean {
+  const time = new Date(text).getTime();
+  if (!Number.isFinite(time)) return false;
+  const year = new Date(time).getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}

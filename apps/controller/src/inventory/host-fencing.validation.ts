@@ -11,6 +11,17 @@ const SECRET_OPTION_KEY =
   /pass(wd|word)?|secret|token|api[-_]?key|credential|community|private[-_]?key|^key$/i;
 export const isSecretOptionKey = (key: string): boolean => SECRET_OPTION_KEY.test(key);
 
+/**
+ * Option keys that name a program the controller would run as root with the BMC password at hand:
+ * ipmitool's `ipmitoolPath`, fence agents' `ipmitool_path`, `sudo_path`, `ssh_path`, ... and anything
+ * command-like. Whoever installs the controller sets those in its config file; an API caller never does.
+ * `systemPath` is a Redfish URL path, not a program.
+ */
+const EXECUTABLE_OPTION_KEY = /(path|binary|bin|exe|exec|command|cmd|program|prog)$/i;
+const NOT_EXECUTABLE = new Set(['systemPath']);
+export const isExecutableOptionKey = (key: string): boolean =>
+  !NOT_EXECUTABLE.has(key) && EXECUTABLE_OPTION_KEY.test(key.replace(/[-_.]/g, ''));
+
 const fencingSettingsSchema = z
   .strictObject({
     driver: z.enum(FENCING_DRIVERS),
@@ -31,6 +42,14 @@ const fencingSettingsSchema = z
       .optional(),
   })
   .superRefine((v, ctx) => {
+    for (const key of Object.keys(v.options ?? {}))
+      if (isExecutableOptionKey(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['options', key],
+          message:
+            'names a program to run: executable paths are set in the controller config file (fencing.*), never through the API',
+        });
     if (v.driver === 'fence-agent' && !v.agent)
       ctx.addIssue({ code: 'custom', path: ['agent'], message: 'required when driver is fence-agent' });
     if (v.driver !== 'fence-agent' && v.agent)

@@ -12,3 +12,4 @@ export {
 } from './compute-host-directory';
 export * from './model';
 export { formatTimestamp, parseIso8601 } from './time';
+export { isExecutableOptionKey } from './host-fencing.validation';

@@ -9,17 +9,26 @@ import { ErrorCode, VigilError } from '@vigil/contracts';
 /** A leaf check: `undefined` when valid, else jsonschema's reason ("5 is not of type 'string'"). */
 export type Check = (value: unknown) => string | undefined;
 
+/**
+ * Deeper than this, `pyRepr` prints `[...]` / `{...}`: hostile bodies nest thousands of levels and the
+ * message is built recursively (an unbounded recursion overflowed the stack and answered 500).
+ */
+const REPR_MAX_DEPTH = 32;
+
 /** Python's `repr`, which is what jsonschema quotes in its messages. */
-export function pyRepr(value: unknown): string {
+export function pyRepr(value: unknown, depth = 0): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'string') return `'${value}'`;
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  if (Array.isArray(value))
+    return depth >= REPR_MAX_DEPTH ? '[...]' : `[${value.map((v) => pyRepr(v, depth + 1)).join(', ')}]`;
   if (typeof value === 'object')
-    return `{${Object.entries(value)
-      .map(([k, v]) => `'${k}': ${pyRepr(v)}`)
-      .join(', ')}}`;
+    return depth >= REPR_MAX_DEPTH
+      ? '{...}'
+      : `{${Object.entries(value)
+          .map(([k, v]) => `'${k}': ${pyRepr(v, depth + 1)}`)
+          .join(', ')}}`;
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   return typeof value;
 }
@@ -92,7 +101,7 @@ export const checkBooleanLike: Check = (v) => {
   if (typeof v === 'boolean') return undefined;
   if (typeof v !== 'string') return `${typeName(v)} is not of type 'boolean', 'string'`;
   if (ALL_BOOLEAN_STRINGS.includes(v)) return undefined;
-  return `${pyRepr(v)} is not one of [True, ${BOOLEAN_STRINGS.true.map(pyRepr).join(', ')}, False, ${BOOLEAN_STRINGS.false.map(pyRepr).join(', ')}]`;
+  return `${pyRepr(v)} is not one of [True, ${BOOLEAN_STRINGS.true.map((x) => pyRepr(x)).join(', ')}, False, ${BOOLEAN_STRINGS.false.map((x) => pyRepr(x)).join(', ')}]`;
 };
 
 /** A validated boolean-like value as a real boolean. */
@@ -105,7 +114,7 @@ export const checkEnum =
   (v) =>
     typeof v === 'string' && values.includes(v)
       ? undefined
-      : `${pyRepr(v)} is not one of [${values.map(pyRepr).join(', ')}]`;
+      : `${pyRepr(v)} is not one of [${values.map((x) => pyRepr(x)).join(', ')}]`;
 
 /** Name of the request body in `strictObject`. */
 export const ROOT = 'request body';
