@@ -51,7 +51,10 @@ describe('examples in docs/ parse through the real schemas', () => {
       agent?: string;
       options?: Record<string, string | number | boolean>;
     };
-    const target = toFencingTarget({ hostUuid: 'h', hostName: 'h', options: {}, ...input });
+    const target = toFencingTarget(
+      { hostUuid: 'h', hostName: 'h', options: {}, ...input },
+      { ipmitoolPath: '/usr/bin/ipmitool' },
+    );
     const parsed = fencingTargetSchema.parse(target);
     const dropped = Object.keys(target).filter((k) => !(k in parsed));
     expect(dropped).toEqual([]);
