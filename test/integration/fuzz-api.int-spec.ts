@@ -47,6 +47,8 @@ interface RoutePlan {
   signed?: boolean;
   /** Served by the recovery engine, which is off without an OpenStack section: 503 serviceUnavailable is fine. */
   needsOpenStack?: boolean;
+  /** Masakari microversion the route needs (below it the route does not exist, a webob 404 page). */
+  microversion?: string;
 }
 
 /**
@@ -80,8 +82,8 @@ const PLANS: Record<string, RoutePlan> = {
   'GET /v1/notifications/{notificationId}': {},
   'PUT /v1/notifications/{notificationId}': { body: { notification: {} } },
   'DELETE /v1/notifications/{notificationId}': {},
-  'GET /v1/notifications/{notificationId}/vmoves': { list: true },
-  'GET /v1/notifications/{notificationId}/vmoves/{vmoveId}': {},
+  'GET /v1/notifications/{notificationId}/vmoves': { list: true, microversion: '1.3' },
+  'GET /v1/notifications/{notificationId}/vmoves/{vmoveId}': { microversion: '1.3' },
   'GET /v1/segments': { list: true },
   'POST /v1/segments': {
     body: { segment: { name: 'fz-new-seg', recovery_method: 'auto', service_type: 'COMPUTE' } },
@@ -331,7 +333,10 @@ describe('fuzzing every API route with bad input (real controller, real Redis)',
 
   async function fire(method: Method, template: string, plan: RoutePlan, c: FuzzCase) {
     const path = pathOf(template, c.pathParams) + (c.query ? `?${c.query}` : '');
-    const headers: Record<string, string> = { ...c.headers };
+    const headers: Record<string, string> = {
+      ...(plan.microversion ? { 'OpenStack-API-Version': `instance-ha ${plan.microversion}` } : {}),
+      ...c.headers,
+    };
     if (c.contentType) headers['content-type'] = c.contentType;
     const body =
       c.body ?? (plan.body !== undefined && method !== 'GET' ? JSON.stringify(plan.body) : undefined);

@@ -65,9 +65,14 @@ async function start(
   return monitor;
 }
 
-/** A real process named nova-compute: a copy of sleep, so comm and argv[0] both say nova-compute. */
+/**
+ * The process that stands for nova-compute: a copy of sleep, so comm and argv[0] both say its name. The
+ * name is one no other process uses (a real nova-compute may run on this machine, and comm keeps 15 bytes).
+ */
+const NOVA_PROCESS = 'vigil-it-nova';
+
 function startFakeNovaCompute(): ChildProcess {
-  const binary = join(dir, 'nova-compute');
+  const binary = join(dir, NOVA_PROCESS);
   copyFileSync('/bin/sleep', binary);
   chmodSync(binary, 0o755);
   const child = spawn(binary, ['1000'], { stdio: 'ignore' });
@@ -103,7 +108,7 @@ describe('host monitor (in-process, real probes, loopback controller)', () => {
     chmodSync(join(dir, 'ovs-vsctl'), 0o755);
     await start({
       probes: {
-        'nova-compute': { checks: [{ kind: 'process', name: 'nova-compute' }] },
+        'nova-compute': { checks: [{ kind: 'process', name: NOVA_PROCESS }] },
         libvirtd: { checks: [{ kind: 'socket', path: libvirtSock, timeoutMs: 500 }] },
         ovs: { checks: [{ kind: 'command', argv: [join(dir, 'ovs-vsctl'), '--timeout=1', 'show'] }] },
         'neutron-ovs-agent': { checks: [{ kind: 'command', argv: ['sleep', '5'], timeoutMs: 200 }] },
@@ -134,7 +139,7 @@ describe('host monitor (in-process, real probes, loopback controller)', () => {
       'nova-compute failed',
       (h) => h.components['nova-compute']?.state === 'failed',
     );
-    expect(novaDown.components['nova-compute']?.reason).toBe('no running process named nova-compute');
+    expect(novaDown.components['nova-compute']?.reason).toBe(`no running process named ${NOVA_PROCESS}`);
     expect(novaDown.components.libvirtd?.state).toBe('ok');
 
     await new Promise((r) => libvirt.close(r));
@@ -160,7 +165,7 @@ describe('host monitor (in-process, real probes, loopback controller)', () => {
 
   it('keeps probing while the controller is gone, backs off, and resumes with fresh statuses', async () => {
     const nova = startFakeNovaCompute();
-    await start({ probes: { 'nova-compute': { checks: [{ kind: 'process', name: 'nova-compute' }] } } });
+    await start({ probes: { 'nova-compute': { checks: [{ kind: 'process', name: NOVA_PROCESS }] } } });
     await heartbeatWhere('nova ok', (h) => h.components['nova-compute']?.state === 'ok');
 
     // Not ready (503): every attempt is refused; the gaps between attempts must grow.
@@ -191,7 +196,7 @@ describe('host monitor (in-process, real probes, loopback controller)', () => {
     });
     expect(resumed.components['nova-compute']).toMatchObject({
       state: 'failed',
-      reason: 'no running process named nova-compute',
+      reason: `no running process named ${NOVA_PROCESS}`,
     });
     await heartbeatWhere('back at the interval', (h) => h.seq > resumed.seq + 2);
     expect(logs.linesContaining('no controller reachable')).toHaveLength(1);

@@ -221,9 +221,26 @@ export class NotificationService {
     return vmoves;
   }
 
-  async vmoves(notificationUuid: string): Promise<VMoveRecord[]> {
+  /** Masakari's vmoves index: filters `type` and `status`, paging and sort like every other list. */
+  async vmoves(
+    notificationUuid: string,
+    filters: { type?: string; status?: string } = {},
+    page?: PageQuery,
+  ): Promise<VMoveRecord[]> {
     await this.get(notificationUuid);
-    return this.store.vmoves(notificationUuid);
+    const all = await this.store.vmoves(notificationUuid);
+    if (!page) return all;
+    const marker =
+      page.marker === undefined
+        ? undefined
+        : all.find((v) => v.uuid === page.marker || String(v.id) === page.marker);
+    if (page.marker !== undefined && !marker) throw markerNotFound(page.marker);
+    const matching = all.filter(
+      (v) =>
+        (filters.type === undefined || v.type === filters.type) &&
+        (filters.status === undefined || v.status === filters.status),
+    );
+    return sortAndPage(matching, page, marker, (v, key) => v[key as keyof VMoveRecord]);
   }
 
   async vmove(notificationUuid: string, vmoveUuid: string): Promise<VMoveRecord> {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { type ControllerConfig, type Logger, registerSecret } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
 import { authorize, Public, unauthorized } from '../api/auth';
+import { OutsideApi } from '../api/openapi/api-doc.decorator';
 import { DetectionStore } from '../detection/detection-store';
 import { IncidentEventPublisher } from '../events/incident-event-publisher';
 import { HostService, SegmentService } from '../inventory';
@@ -38,6 +39,7 @@ const LIVE_KEEPALIVE_MS = 15_000;
  * (the whole fleet in one answer, and a live stream). Everything the page changes goes through the
  * existing API routes with the session standing in for the token (see UiSessionMiddleware).
  */
+@OutsideApi()
 @Controller('ui')
 export class OperatorViewController {
   private readonly files: Map<string, StaticFile>;

@@ -19,6 +19,7 @@ import { ErrorCode, VigilError } from '@vigil/contracts';
 import { NotificationService } from '../../inventory';
 import {
   NOTIFICATION_SORT_KEYS,
+  VMOVE_SORT_KEYS,
   type RawQuery,
   parseNotificationFilters,
   parsePageQuery,
@@ -118,22 +119,30 @@ export class NotificationsController {
 
   @ApiDoc({
     tag: 'notifications',
-    summary: 'List the instance moves of a notification (microversion 1.3)',
+    summary:
+      'List the instance moves of a notification (microversion 1.3; filters type, status; paging and sort)',
     success: { status: 200, description: '{"vmoves": [...]}' },
-    errors: { 403: 'role', 404: 'not found, or microversion below 1.3' },
+    errors: { 400: 'bad paging or sort', 403: 'role', 404: 'not found, or microversion below 1.3' },
+    minMicroversion: '1.3',
   })
   @Get(':notificationId/vmoves')
-  async vmoves(@Req() req: Request, @Param('notificationId') id: string) {
+  async vmoves(@Req() req: Request, @Param('notificationId') id: string, @Query() query: RawQuery) {
     requireVmoves(req);
     authorize(req, this.config, `${VMOVES_POLICY}:index`);
-    return { vmoves: (await this.notifications.vmoves(id)).map(vmoveView) };
+    const page = parsePageQuery(query, { sortKeys: VMOVE_SORT_KEYS, maxLimit: this.config.api.maxListLimit });
+    const filters = {
+      ...(typeof query.type === 'string' ? { type: query.type } : {}),
+      ...(typeof query.status === 'string' ? { status: query.status } : {}),
+    };
+    return { vmoves: (await this.notifications.vmoves(id, filters, page)).map(vmoveView) };
   }
 
   @ApiDoc({
     tag: 'notifications',
     summary: 'Show one instance move (microversion 1.3)',
     success: { status: 200, description: '{"vmove": {...}}' },
-    errors: { 403: 'role', 404: 'not found' },
+    errors: { 403: 'role', 404: 'not found, or microversion below 1.3' },
+    minMicroversion: '1.3',
   })
   @Get(':notificationId/vmoves/:vmoveId')
   async vmove(@Req() req: Request, @Param('notificationId') id: string, @Param('vmoveId') vmoveId: string) {

@@ -24,3 +24,12 @@ export interface ApiDocOptions {
 export const API_DOC = 'vigil:api-doc';
 
 export const ApiDoc = (options: ApiDocOptions): MethodDecorator => SetMetadata(API_DOC, options);
+
+export const OUTSIDE_API = 'vigil:outside-api';
+
+/**
+ * Marks a controller whose routes are not part of the published API (the operator view's page and the
+ * reads made only for it): they stay out of /openapi.json and docs/api.md, so the page can change them
+ * without breaking a client.
+ */
+export const OutsideApi = (): ClassDecorator => SetMetadata(OUTSIDE_API, true);

@@ -4,7 +4,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { z } from 'zod';
 import { faultName } from '../fault';
 import { MAX_MICROVERSION, formatVersion } from '../microversion';
-import { API_DOC, type ApiDocOptions } from './api-doc.decorator';
+import { API_DOC, OUTSIDE_API, type ApiDocOptions } from './api-doc.decorator';
 
 export interface RouteDoc {
   method: string;
@@ -33,6 +33,7 @@ export class OpenApiService {
     for (const wrapper of this.discovery.getControllers()) {
       const instance = wrapper.instance as object | undefined;
       if (!instance || !wrapper.metatype) continue;
+      if (this.reflector.get<boolean | undefined>(OUTSIDE_API, wrapper.metatype)) continue;
       const prefixes = asArray(this.reflector.get<string | string[]>(PATH_METADATA, wrapper.metatype));
       const proto = Object.getPrototypeOf(instance) as Record<string, unknown>;
       for (const name of this.scanner.getAllMethodNames(proto)) {

@@ -197,3 +197,17 @@ export function parseNotificationFilters(query: RawQuery): NotificationFilters {
   }
   return out;
 }
+export const VMOVE_SORT_KEYS = [
+  'created_at',
+  'updated_at',
+  'id',
+  'uuid',
+  'instance_uuid',
+  'instance_name',
+  'source_host',
+  'dest_host',
+  'start_time',
+  'end_time',
+  'type',
+  'status',
+] as const;
