@@ -230,7 +230,10 @@ describe('host failure, end to end through the production wiring', () => {
       },
       { timeoutMs: 30_000, intervalMs: 200, what: 'the outside notification to end ignored' },
     );
-    expect(JSON.stringify(ignored)).toContain("alive by Vigil's own evidence");
+    // As Masakari, an ignored notification has no workflow details; Vigil's incident says why.
+    expect(ignored.recovery_workflow_details).toEqual([]);
+    const incident = (await api('GET', `/vigil/v1/incidents/${uuid}`)).body.incident as Json;
+    expect(incident.reason).toContain("alive by Vigil's own evidence");
     for (const host of HOSTS) expect(bmc.system(host)?.powerState).toBe('On');
     expect(openstack.nova.requests.filter((r) => r.route.startsWith('PUT /os-services'))).toEqual([]);
   });
