@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { controllerConfigSchema, createLogger, loadConfig } from '@vigil/config';
 import { LogCapture, startRedis, type RedisFixture } from '@vigil/testing';
 import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
+import { ensureBuilt } from './support/ensure-built';
 
 // The image cannot be built here (no daemon, no base-image registry) and hadolint is not packaged for
 // Debian 12, so this checks the Dockerfile's rules (hadolint's DL codes where one applies), what the
@@ -216,8 +217,7 @@ describe('the image configuration from the environment alone', () => {
   });
 
   it('with nothing configured, the built controller exits 2 naming what is missing', () => {
-    const main = join(ROOT, 'dist/apps/controller/main.js');
-    if (!existsSync(main)) throw new Error('run npm run build first');
+    const main = ensureBuilt('controller');
     const run = spawnSync(process.execPath, [main], {
       env: { PATH: process.env.PATH ?? '', ...imageEnv() },
       encoding: 'utf8',
@@ -225,7 +225,7 @@ describe('the image configuration from the environment alone', () => {
     });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/keystone/);
-  });
+  }, 300_000);
 });
 
 describe('the health check of each entry point', () => {
