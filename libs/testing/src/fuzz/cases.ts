@@ -377,14 +377,14 @@ export function extremeValueCases(baseline: unknown): FuzzCase[] {
 
 /**
  * The same attacks where a route has no body: huge numbers and invalid dates as path parameters and
- * query values, a query parameter nested deep (`a[a][a]...`), and the 5,000-deep array as the body of
- * a body-less DELETE (with an unknown id, so an ignored body deletes nothing). Path parameters keep the
- * route's `pathExpect`; queries are `any`.
+ * query values, a query parameter nested deep (`a[a][a]...`), and the 5,000-deep array as a body the
+ * route does not take (`any`; on a DELETE with an unknown id, so an ignored body deletes nothing).
+ * Path parameters keep the route's `pathExpect`; queries are `any`.
  */
 export function extremeRequestCases(
   params: readonly string[],
   pathExpect: FuzzCase['expect'],
-  options: { query: boolean; ignoredBody: 'reject-with-bad-id' | 'none' },
+  options: { query: boolean; ignoredBody: 'any' | 'reject-with-bad-id' | 'none' },
 ): FuzzCase[] {
   const cases: FuzzCase[] = params.flatMap((param) =>
     [
@@ -410,7 +410,15 @@ export function extremeRequestCases(
       })),
     );
   const deepBody = deepArrayText(REVIEW_DEPTH);
-  if (options.ignoredBody === 'reject-with-bad-id' && params[0] !== undefined)
+  if (options.ignoredBody === 'any')
+    cases.push({
+      name: `ignored body nested ${REVIEW_DEPTH} deep`,
+      expect: 'any',
+      body: deepBody,
+      contentType: JSON_TYPE,
+      essential: true,
+    });
+  else if (options.ignoredBody === 'reject-with-bad-id' && params[0] !== undefined)
     cases.push({
       name: `body nested ${REVIEW_DEPTH} deep, unknown {${params[0]}}`,
       expect: 'reject',
