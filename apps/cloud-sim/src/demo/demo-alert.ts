@@ -26,7 +26,8 @@ export function hostDownBatch(host: string, startsAtMs: number): Record<string, 
   const fingerprint = createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16);
   return {
     version: '4',
-    groupKey: `{}/{alertname=~"HostDown"}:{alertname="HostDown", host="", instance="${host}:9100"}`,
+    // Route key, then the group_by labels the alert has (deploy/prometheus/alertmanager-receiver.yaml).
+    groupKey: `{}/{alertname=~"HostDown"}:{alertname="HostDown", instance="${host}:9100"}`,
     truncatedAlerts: 0,
     status: 'firing',
     receiver: 'vigil',
