@@ -226,6 +226,15 @@ describe('the image configuration from the environment alone', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/keystone/);
   }, 300_000);
+  it('the host-monitor entry point, with the image environment only, exits 2 naming what is missing', () => {
+    const run = spawnSync(process.execPath, [ensureBuilt('host-monitor')], {
+      env: { PATH: process.env.PATH ?? '', ...imageEnv() },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/controllerUrls/);
+  }, 300_000);
 });
 
 describe('the health check of each entry point', () => {
