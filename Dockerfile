@@ -38,14 +38,14 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /src/bin ./bin
 COPY deploy/controller.example.yaml deploy/host-monitor.example.yaml /etc/vigil/examples/
 COPY deploy/container/healthcheck.sh /usr/local/bin/vigil-healthcheck
+COPY deploy/container/controller.container.yaml /etc/vigil/container-defaults.yaml
 
-# Configuration from the environment alone works (VIGIL_KEYSTONE__AUTH_URL=..., see
-# docs/configuration.md); mount a file and set VIGIL_CONFIG=/etc/vigil/controller.yaml to use one.
-# Without either the controller exits 2 naming the keys it misses.
-# api.host: inside the container's own network namespace; publish the port deliberately.
+# The image's defaults are a file (api.host 0.0.0.0, dataDir /var/lib/vigil), not environment
+# variables, so that a mounted config file is never silently overridden by them. The rest comes from
+# VIGIL_* variables (VIGIL_KEYSTONE__AUTH_URL=..., docs/configuration.md), or mount a file and point
+# VIGIL_CONFIG at it. With nothing set the controller exits 2 naming the keys it misses.
 ENV NODE_ENV=production \
-    VIGIL_DATA_DIR=/var/lib/vigil \
-    VIGIL_API__HOST=0.0.0.0
+    VIGIL_CONFIG=/etc/vigil/container-defaults.yaml
 # The embedded Redis' append-only file and the generated secrets.encryptionKey live here: keep it.
 VOLUME ["/var/lib/vigil"]
 USER 10001:10001

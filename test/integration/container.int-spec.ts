@@ -1,5 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { controllerConfigSchema, createLogger, loadConfig } from '@vigil/config';
@@ -186,34 +187,63 @@ describe('Dockerfile rules', () => {
   });
 });
 
-describe('the image configuration from the environment alone', () => {
-  /** The ENV the image sets, as the container's environment starts. */
+describe('the image configuration: its defaults file and the environment', () => {
+  /**
+   * The ENV the image sets, as the container's environment starts, with a path the image COPYs from the
+   * build context mapped back to that source file (so the controller here reads what the image holds).
+   */
   const imageEnv = (): Record<string, string> => {
+    const copied = new Map(
+      of('COPY')
+        .filter((c) => !c.args.startsWith('--from'))
+        .map((c) => c.args.split(/\s+/))
+        .filter((parts) => parts.length === 2)
+        .map(([src, dest]) => [dest as string, join(ROOT, src as string)]),
+    );
     const env: Record<string, string> = {};
     for (const e of of('ENV'))
       for (const kv of e.args.split(/\s+/)) {
         const [k, v] = kv.split('=');
-        if (k && v !== undefined) env[k] = v;
+        if (k && v !== undefined) env[k] = copied.get(v) ?? v;
       }
     return env;
   };
+  const keystoneEnv = {
+    VIGIL_KEYSTONE__AUTH_URL: 'http://keystone:5000/v3',
+    VIGIL_KEYSTONE__USERNAME: 'vigil',
+    VIGIL_KEYSTONE__PASSWORD: 'not-a-real-password',
+    VIGIL_KEYSTONE__PROJECT_NAME: 'service',
+  };
 
-  it('sets no config file, listens on every address of the container and keeps data in the volume', () => {
+  it('defaults to listening on every address of the container and keeping data in the volume', () => {
     const env = imageEnv();
-    expect(env.VIGIL_CONFIG).toBeUndefined();
+    expect(env.VIGIL_CONFIG).toBe(join(ROOT, 'deploy/container/controller.container.yaml'));
     expect(of('VOLUME').map((v) => v.args)).toEqual(['["/var/lib/vigil"]']);
-    const config = loadConfig(controllerConfigSchema, {
-      env: {
-        ...env,
-        VIGIL_KEYSTONE__AUTH_URL: 'http://keystone:5000/v3',
-        VIGIL_KEYSTONE__USERNAME: 'vigil',
-        VIGIL_KEYSTONE__PASSWORD: 'not-a-real-password',
-        VIGIL_KEYSTONE__PROJECT_NAME: 'service',
-      },
-    });
+    const config = loadConfig(controllerConfigSchema, { env: { ...env, ...keystoneEnv } });
     expect([config.api.host, config.api.port, config.dataDir]).toEqual(['0.0.0.0', 15868, '/var/lib/vigil']);
     // No redis.url: the embedded redis-server the image ships.
     expect(config.redis.url).toBeUndefined();
+  });
+
+  it('sets its defaults in a file, so the environment overrides them and a mounted file replaces them', () => {
+    // No VIGIL_<key> in the image's ENV: it would silently win over a mounted file.
+    expect(Object.keys(imageEnv()).filter((k) => k.startsWith('VIGIL_') && k !== 'VIGIL_CONFIG')).toEqual([]);
+    const overridden = loadConfig(controllerConfigSchema, {
+      env: { ...imageEnv(), ...keystoneEnv, VIGIL_API__PORT: '9999' },
+    });
+    expect([overridden.api.host, overridden.api.port]).toEqual(['0.0.0.0', 9999]);
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-container-'));
+    try {
+      const file = join(dir, 'controller.yaml');
+      writeFileSync(file, 'api: { host: 10.0.0.5 }\nauth: { strategy: noauth }\n');
+      const mounted = loadConfig(controllerConfigSchema, { env: { ...imageEnv(), VIGIL_CONFIG: file } });
+      expect([mounted.api.host, mounted.dataDir]).toEqual([
+        '10.0.0.5',
+        controllerConfigSchema.parse({ auth: { strategy: 'noauth' } }).dataDir,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('with nothing configured, the built controller exits 2 naming what is missing', () => {
@@ -226,6 +256,7 @@ describe('the image configuration from the environment alone', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/keystone/);
   }, 300_000);
+
   it('the host-monitor entry point, with the image environment only, exits 2 naming what is missing', () => {
     const run = spawnSync(process.execPath, [ensureBuilt('host-monitor')], {
       env: { PATH: process.env.PATH ?? '', ...imageEnv() },
