@@ -8,6 +8,9 @@ if [[ "${1:-}" == "--tests" ]]; then
   command -v ipmitool >/dev/null 2>&1 || need+=(ipmitool)
   command -v ipmi_sim >/dev/null 2>&1 || need+=(openipmi)
   command -v fence_ipmilan >/dev/null 2>&1 || [[ -x /usr/sbin/fence_ipmilan ]] || need+=(fence-agents)
+  # promtool checks the shipped rules, rule unit tests, scrape config, a live scrape and the Grafana
+  # dashboard's queries (Debian's prometheus package, about 96 MB installed).
+  command -v promtool >/dev/null 2>&1 || need+=(prometheus)
   # The operator view's browser tests drive Debian's Chromium through playwright-core (no browser download).
   [[ -x /usr/bin/chromium ]] || need+=(chromium)
   # The openstack-cli integration test drives the real `openstack segment ...` client. Debian's

@@ -53,6 +53,9 @@ describe('demo --once', () => {
     expect({ code, out: context }).toMatchObject({ code: 0 });
     for (const step of [
       'power loss',
+      // Alertmanager, the third input: its webhook (bearer auth) accepts the alert, detection counts it.
+      'Alertmanager HostDown for',
+      'accepted as evidence',
       'detected',
       'confirmed',
       'fenced',
@@ -62,6 +65,7 @@ describe('demo --once', () => {
       'recovery: correct',
     ])
       expect(out).toContain(step);
+    expect(out).toMatch(/confirmed .*confirmed by .*alert-host-down/);
     expect(out).toMatch(/total: \d+\.\d\d s from power loss to notification finished/);
     // Every line of the incident carries its offset from the power loss.
     expect(out.split('\n').filter((l) => /^\+\s+\d+\.\d\ds {2}\S/.test(l)).length).toBeGreaterThan(5);

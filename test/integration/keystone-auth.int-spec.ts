@@ -1,7 +1,11 @@
 import { controllerConfigSchema, createLogger } from '@vigil/config';
 import { KeystoneFake, LogCapture, startRedis, waitFor, type RedisFixture } from '@vigil/testing';
 import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
-import { keystoneTokenValidatorFrom } from '../../apps/controller/src/api/keystone-token-validator';
+import {
+  KeystoneTokenValidator,
+  keystoneTokenValidatorFrom,
+} from '../../apps/controller/src/api/keystone-token-validator';
+import { KeystoneSession } from '@vigil/openstack';
 
 const SERVICE_PASSWORD = 'svc-Pa55word-xyz';
 
@@ -102,6 +106,67 @@ describe('Keystone authentication of API callers', () => {
     expect((await getV1(token)).status).toBe(200);
     expect((await getV1(token)).status).toBe(200);
     expect(keystone.validateCalls).toBe(before + 1);
+  });
+
+  // Issue 19, item 8: the positive cache is the only window in which Keystone's revocation is not seen.
+  describe('a token revoked in Keystone stops working within auth.tokenCacheTtlMs', () => {
+    const revoke = async (token: string): Promise<void> => {
+      const res = await fetch(`${keystone.authUrl}/auth/tokens`, {
+        method: 'DELETE',
+        headers: { 'X-Auth-Token': tokenFor('alice', 'ops'), 'X-Subject-Token': token },
+      });
+      expect(res.status).toBe(204);
+    };
+
+    it('is trusted from the cache until the window ends, then Keystone is asked and says no', async () => {
+      // The controller's own validator and Keystone session, on a clock the test moves.
+      let now = Date.now();
+      const ttl = config.auth.tokenCacheTtlMs;
+      const validator = new KeystoneTokenValidator({
+        introspector: new KeystoneSession({
+          config: config.keystone as NonNullable<typeof config.keystone>,
+          logger: createLogger({ name: 'v', destination: logs }),
+        }),
+        cacheTtlMs: ttl,
+        now: () => now,
+      });
+      const token = tokenFor('alice', 'ops');
+      expect(await validator.validate(token)).toMatchObject({ userName: 'alice' });
+      await revoke(token);
+      const calls = keystone.validateCalls;
+      now += ttl - 1;
+      // The documented window: still accepted, and Keystone was not asked.
+      expect(await validator.validate(token)).toMatchObject({ userName: 'alice' });
+      expect(keystone.validateCalls).toBe(calls);
+      now += 1;
+      expect(await validator.validate(token)).toBeUndefined();
+      expect(keystone.validateCalls).toBe(calls + 1);
+      // A refusal is not cached: it stays refused, asking Keystone each time.
+      expect(await validator.validate(token)).toBeUndefined();
+      expect(keystone.validateCalls).toBe(calls + 2);
+    });
+
+    it('through the API: 200 from the cache, then a keystone-style 401 once the entry expires', async () => {
+      const token = tokenFor('alice', 'ops');
+      expect((await getV1(token)).status).toBe(200);
+      await revoke(token);
+      const calls = keystone.validateCalls;
+      let last: Response | undefined;
+      await waitFor(
+        async () => {
+          last = await getV1(token);
+          return last.status !== 200;
+        },
+        {
+          timeoutMs: config.auth.tokenCacheTtlMs + 15_000,
+          intervalMs: 200,
+          what: 'the revoked token refused',
+        },
+      );
+      await expectKeystone401(last as Response);
+      // Refused because Keystone was asked again (the cache entry ran out), not for another reason.
+      expect(keystone.validateCalls).toBe(calls + 1);
+    });
   });
 
   it('lets a token without the admin role through the guard with its roles mapped', async () => {

@@ -12,6 +12,8 @@ export function demoControllerConfig(options: {
   port: number;
   keystone: KeystoneConfig;
   heartbeatMasterKey: string;
+  /** The Alertmanager webhook's bearer token (`alerts.auth`); unset leaves the webhooks answering 503. */
+  alertsBearerToken?: string;
 }): Record<string, unknown> {
   const { keystone } = options;
   return {
@@ -36,6 +38,7 @@ export function demoControllerConfig(options: {
       evidenceTimeoutMs: 1_000,
     },
     recovery: { pollIntervalMs: 250, fenceTimeoutMs: 15_000, fenceBackoffMs: 500, confirmTimeoutMs: 30_000 },
+    ...(options.alertsBearerToken ? { alerts: { auth: { bearerToken: options.alertsBearerToken } } } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { type Scenario } from '../scenario/scenario';
 import { CloudSim } from '../sim/cloud-sim';
 import { InjectionApi } from '../sim/injection-api';
 import { ControllerApi } from './controller-api';
+import { demoAlertToken } from './demo-alert';
 import { ControllerProcess, freePort } from './controller-process';
 import { demoControllerConfig, registerCloud } from './demo-setup';
 
@@ -29,6 +30,8 @@ export interface DemoStack {
   simApiUrl: string;
   /** Controller host UUID per host name. */
   hostUuids: Map<string, string>;
+  /** The controller's `alerts.auth.bearerToken`: what the demo's Alertmanager sends. */
+  alertToken: string;
   stop(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export interface DemoStack {
  */
 export async function startDemoStack(options: DemoStackOptions): Promise<DemoStack> {
   const heartbeatMasterKey = randomBytes(32).toString('hex');
+  const alertToken = demoAlertToken();
   const port = await freePort();
   const controllerUrl = `http://127.0.0.1:${port}`;
   const sim = await CloudSim.start({
@@ -53,6 +57,7 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
     port,
     keystone: sim.openstack.keystoneConfig,
     heartbeatMasterKey,
+    alertsBearerToken: alertToken,
   });
   for (const [section, values] of Object.entries(options.controllerConfig ?? {}))
     config[section] = { ...(config[section] as object | undefined), ...values };
@@ -78,7 +83,7 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
     );
     const hostUuids = await registerCloud(sim, api);
     sim.startMonitors();
-    return { sim, injection, controller, api, controllerUrl, simApiUrl, hostUuids, stop };
+    return { sim, injection, controller, api, controllerUrl, simApiUrl, hostUuids, alertToken, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,6 +1,7 @@
 import { ErrorCode, VigilError } from '@vigil/contracts';
 import { waitFor } from '@vigil/testing';
 import { type CloudSim } from '../sim/cloud-sim';
+import { describeDelivery, sendHostDownAlert } from './demo-alert';
 import { type DemoStackOptions, startDemoStack } from './demo-stack';
 import { instancesOn, recoveryFacts, watchIncident } from './incident-watch';
 import { formatOffset } from './timeline';
@@ -53,6 +54,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
     const t0 = Date.now();
     sim.inject(victim, { kind: 'power-off' });
     print(`${formatOffset(0)}  ${'power loss'.padEnd(10)} ${victim} (${planned.length} instances)`);
+    // Alertmanager's HostDown for the victim, once it has been silent for more than a heartbeat interval
+    // (evidence from before its last heartbeat would not count).
+    const alerted = (async (): Promise<boolean> => {
+      await new Promise((resolve) => setTimeout(resolve, 1.5 * sim.scenario.timing.heartbeatIntervalMs));
+      const sentAt = Date.now();
+      const line = describeDelivery(
+        victim,
+        await sendHostDownAlert({
+          controllerUrl: stack.controllerUrl,
+          token: stack.alertToken,
+          host: victim,
+          startsAtMs: t0,
+        }),
+      );
+      print(`${formatOffset(sentAt - t0)}  ${line.text}`);
+      return line.ok;
+    })().catch((err: unknown) => {
+      print(`           (Alertmanager webhook: ${err instanceof Error ? err.message : String(err)})`);
+      return false;
+    });
     const notification = await watchIncident({
       api,
       host: victim,
@@ -63,6 +84,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
     });
     const totalS = ((Date.now() - t0) / 1000).toFixed(2);
     const problems = judgeRecovery(recoveryFacts(sim, victim, planned, notification));
+    if (!(await alerted)) problems.push('the Alertmanager alert was not accepted as evidence');
     print(`total: ${totalS} s from power loss to notification ${notification?.status ?? 'not seen'}`);
     print(problems.length === 0 ? 'recovery: correct' : `recovery: WRONG\n  - ${problems.join('\n  - ')}`);
     return {

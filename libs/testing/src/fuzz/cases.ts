@@ -1,11 +1,16 @@
 import { SeededRandom } from './random';
 import {
+  EDGE_DATES,
+  HUGE_NUMBERS,
   INJECTION_STRINGS,
+  INVALID_DATES,
   MALFORMED_JSON,
+  REVIEW_DEPTH,
   NASTY_PATH_SEGMENTS,
   TYPED_VALUES,
   UNICODE_STRINGS,
   deepArray,
+  deepArrayText,
   deepObject,
   kindOf,
 } from './values';
@@ -320,4 +325,127 @@ export function unparseableBodyCases(options: BodyCaseOptions): FuzzCase[] {
   return envelopeCases({}, options).filter(
     (c) => c.name.startsWith('malformed') || c.name.startsWith('huge') || c.contentType !== JSON_TYPE,
   );
+}
+
+/**
+ * The security review's attacks on every field of a valid body: the 5,000-deep array that once overflowed
+ * the stack, numbers beyond float range or 2^53 (raw text: `1e400` parses as Infinity), and invalid or
+ * out-of-range date-times in every field whose valid value is a date-time. All essential: every route
+ * with a body gets every one. Numeric fields may accept a huge number, and a date field a date at the edge
+ * of the calendar (`any`); nothing may answer 5xx.
+ */
+export function extremeValueCases(baseline: unknown): FuzzCase[] {
+  const cases: FuzzCase[] = [];
+  const mark = '\u0001MARK\u0001';
+  const withRaw = (path: FieldPath, raw: string): string =>
+    JSON.stringify(setAt(baseline, path, mark)).replace(JSON.stringify(mark), raw);
+  for (const path of fieldPaths(baseline)) {
+    const label = path.join('.');
+    const current = getAt(baseline, path);
+    const kind = kindOf(current);
+    const isDate = kind === 'string' && looksLikeDateTime(current as string);
+    cases.push({
+      name: `${label} nested ${REVIEW_DEPTH} deep (the review's body)`,
+      expect: 'reject',
+      body: withRaw(path, deepArrayText(REVIEW_DEPTH)),
+      contentType: JSON_TYPE,
+      essential: true,
+    });
+    for (const raw of kind === 'number' ? HUGE_NUMBERS : HUGE_NUMBERS.slice(0, 2)) {
+      const expect = kind === 'number' ? 'any' : 'reject';
+      cases.push({
+        name: `${label} = ${raw}`,
+        expect,
+        body: withRaw(path, raw),
+        contentType: JSON_TYPE,
+        essential: true,
+      });
+    }
+    if (!isDate) continue;
+    for (const text of INVALID_DATES)
+      cases.push(
+        json(`${label} = invalid date ${JSON.stringify(text)}`, 'reject', setAt(baseline, path, text), true),
+      );
+    for (const text of EDGE_DATES)
+      cases.push(
+        json(`${label} = edge date ${JSON.stringify(text)}`, 'any', setAt(baseline, path, text), true),
+      );
+    cases.push(json(`${label} = 1e20 (a number as a time)`, 'reject', setAt(baseline, path, 1e20), true));
+  }
+  return cases;
+}
+
+/**
+ * The same attacks where a route has no body: huge numbers and invalid dates as path parameters and
+ * query values, a query parameter nested deep (`a[a][a]...`), and the 5,000-deep array as a body the
+ * route does not take (`any`; on a DELETE with an unknown id, so an ignored body deletes nothing).
+ * Path parameters keep the route's `pathExpect`; queries are `any`.
+ */
+export function extremeRequestCases(
+  params: readonly string[],
+  pathExpect: FuzzCase['expect'],
+  options: { query: boolean; ignoredBody: 'any' | 'reject-with-bad-id' | 'none' },
+): FuzzCase[] {
+  const cases: FuzzCase[] = params.flatMap((param) =>
+    [
+      '1e400',
+      '123456789012345678901234567890',
+      '-0',
+      'not-a-date',
+      encodeURIComponent('+275760-09-13T00:00:00.001Z'),
+    ].map((segment) => ({
+      name: `path {${param}} = ${decodeSafe(segment)}`,
+      expect: pathExpect,
+      pathParams: { [param]: segment },
+      essential: true,
+    })),
+  );
+  if (options.query)
+    cases.push(
+      ...EXTREME_QUERIES.map((query) => ({
+        name: `query ?${short(query)}`,
+        expect: 'any' as const,
+        query,
+        essential: true,
+      })),
+    );
+  const deepBody = deepArrayText(REVIEW_DEPTH);
+  if (options.ignoredBody === 'any')
+    cases.push({
+      name: `ignored body nested ${REVIEW_DEPTH} deep`,
+      expect: 'any',
+      body: deepBody,
+      contentType: JSON_TYPE,
+      essential: true,
+    });
+  else if (options.ignoredBody === 'reject-with-bad-id' && params[0] !== undefined)
+    cases.push({
+      name: `body nested ${REVIEW_DEPTH} deep, unknown {${params[0]}}`,
+      expect: 'reject',
+      body: deepBody,
+      contentType: JSON_TYPE,
+      pathParams: { [params[0]]: 'not-a-uuid' },
+      essential: true,
+    });
+  return cases;
+}
+
+/** Query values with huge numbers, invalid dates (Masakari's `generated-since` filter among them) and deep keys. */
+export const EXTREME_QUERIES: readonly string[] = [
+  'limit=1e20',
+  'limit=123456789012345678901234567890',
+  'limit=-0',
+  'marker=1e400',
+  'generated-since=not-a-date',
+  'generated-since=1e20',
+  `generated-since=${encodeURIComponent('+275760-09-13T00:00:00.001Z')}`,
+  'generated-since=2024-13-45T25%3A61%3A61Z',
+  'changes-since=not-a-date',
+  `${'a'}${'[a]'.repeat(1000)}=1`,
+  `limit${'[0]'.repeat(1000)}=1`,
+];
+
+/** A string whose valid value is an ISO-8601 date-time (what the date attacks target). */
+function looksLikeDateTime(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) && Number.isFinite(Date.parse(text));
 }

@@ -93,3 +93,43 @@ export const NASTY_PATH_SEGMENTS: readonly string[] = [
   encodeURIComponent('\uD83D\uDE00'),
   '%0d%0aSet-Cookie:%20a=b',
 ];
+
+/**
+ * Numbers as raw JSON text (JSON.stringify cannot write `1e400`): beyond float range (parsed as ±Infinity),
+ * beyond 2^53, with a fraction, and negative zero. Numeric fields may accept some; none may crash.
+ */
+export const HUGE_NUMBERS: readonly string[] = [
+  '1e400',
+  '-1e400',
+  '1e20',
+  '123456789012345678901234567890',
+  '9007199254740993',
+  '-0',
+  '0.0000001',
+];
+
+/** Date-times no parser should turn into a date: garbage, a number as text, impossible fields. */
+export const INVALID_DATES: readonly string[] = [
+  'not-a-date',
+  '1e20',
+  '2024-13-45T25:61:61Z',
+  '0000-00-00T00:00:00',
+  '2024-05-01T10:02:11+99:99',
+];
+
+/** Date-times a parser may take or refuse: outside JavaScript's Date range or outside four-digit years. */
+export const EDGE_DATES: readonly string[] = [
+  '+275760-09-13T00:00:00.001Z',
+  '-271821-04-20T00:00:00Z',
+  '0001-01-01T00:00:00Z',
+  '9999-12-31T23:59:59.999999',
+  '2024-02-30T10:00:00Z',
+];
+
+/** The depth of the security review's crashing body: 5,000 nested arrays, about 10 KB. */
+export const REVIEW_DEPTH = 5000;
+
+/** `deepArray(depth)` as JSON text, written directly: JSON.stringify itself overflows the stack near 5,000. */
+export function deepArrayText(depth: number): string {
+  return `${'['.repeat(depth)}${']'.repeat(depth)}`;
+}
