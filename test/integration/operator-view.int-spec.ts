@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createLogger } from '@vigil/config';
-import { LogCapture, waitFor } from '@vigil/testing';
-import { type DemoStack, startDemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
-import { parseScenario } from '../../apps/cloud-sim/src/scenario/scenario';
+import { waitFor } from '@vigil/testing';
+import { type DemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
+import { type SimulatedCloud, startSimulatedCloud } from './cloud-sim-support/simulated-cloud';
 import { buildUi, launchChromium } from './operator-view-support/browser';
 import { ensureBuilt, ROOT } from './support/ensure-built';
 
@@ -17,33 +14,26 @@ const STALL_MS = 120_000;
 // The operator view in a real headless Chromium against the built controller (child process, Keystone
 // auth against the sim's Keystone), driving the simulated cloud: what an operator sees and does.
 describe('operator view in a real browser', () => {
+  let cloud: SimulatedCloud;
   let stack: DemoStack;
-  let workDir: string;
   let browser: Browser;
   let admin: BrowserContext;
   let page: Page;
-  const logs = new LogCapture();
 
   beforeAll(async () => {
-    const controllerMainJs = ensureBuilt('controller');
     buildUi();
-    workDir = mkdtempSync(join(tmpdir(), 'vigil-operator-view-'));
-    const logger = createLogger({ name: 'cloud-sim', level: 'warn', destination: logs });
-    stack = await startDemoStack({
-      scenario: parseScenario({
+    cloud = await startSimulatedCloud({
+      scenario: {
         hosts: 8,
         hostsPerRack: 4,
         segments: 2,
         instances: 12,
         timing: { heartbeatIntervalMs: 500 },
-        ports: { api: 0 },
-      }),
-      workDir,
-      controllerMainJs,
-      logger,
-      monitorLogger: logger,
+      },
+      controllerMainJs: ensureBuilt('controller'),
       controllerConfig: { auth: { strategy: 'keystone', tokenCacheTtlMs: 2_000 } },
     });
+    stack = cloud.stack;
     stack.sim.openstack.keystone.addUser({
       name: ADMIN.username,
       password: ADMIN.password,
@@ -61,8 +51,7 @@ describe('operator view in a real browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await stack?.stop();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    await cloud?.stop();
   });
 
   async function signIn(p: Page, who: typeof ADMIN): Promise<void> {
