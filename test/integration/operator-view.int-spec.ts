@@ -31,7 +31,11 @@ describe('operator view in a real browser', () => {
         timing: { heartbeatIntervalMs: 500 },
       },
       controllerMainJs: ensureBuilt('controller'),
-      controllerConfig: { auth: { strategy: 'keystone', tokenCacheTtlMs: 2_000 } },
+      controllerConfig: {
+        auth: { strategy: 'keystone', tokenCacheTtlMs: 2_000 },
+        // Reinstate through the page waits out this probation.
+        recovery: { probationMs: 1_500 },
+      },
     });
     stack = cloud.stack;
     stack.sim.openstack.keystone.addUser({
@@ -151,6 +155,127 @@ describe('operator view in a real browser', () => {
         timeout: STALL_MS,
       });
   });
+
+  /** The API as the operator, for what the page does not do (set up a fault, read the outcome). */
+  const asOperator = async (method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`${stack.controllerUrl}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        'x-auth-token': stack.sim.openstack.keystone.issueToken(ADMIN.username, ADMIN.project),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  /** Opens the confirmation of `action`, checks it names `host`, gives the reason if asked, confirms. */
+  async function confirmAction(action: string, host: string, reason?: string): Promise<void> {
+    await page.click(`[data-testid=${action}]`, { timeout: STALL_MS });
+    expect(await page.textContent('[data-testid=confirm-host]')).toBe(host);
+    if (reason !== undefined) {
+      expect(await page.isDisabled('[data-testid=confirm-yes]')).toBe(true);
+      await page.fill('[data-testid=confirm-reason]', reason);
+    }
+    await page.click('[data-testid=confirm-yes]');
+    await page.waitForSelector('[data-testid=confirm]', { state: 'detached', timeout: STALL_MS });
+  }
+  const victim = (): string => stack.sim.plan.hosts.find((h) => !h.reserved)?.name ?? '';
+  const segmentOf = (host: string): string =>
+    stack.sim.plan.hosts.find((h) => h.name === host)?.segment ?? '';
+
+  it('puts a host into maintenance and takes it out again, each after a confirmation naming it', async () => {
+    const host =
+      stack.sim.plan.hosts.find((h) => h.reserved && h.segment === segmentOf(victim()))?.name ?? '';
+    await page.waitForSelector(`[data-testid=host-${host}][data-state=up]`, { timeout: STALL_MS });
+    await confirmAction(`action-maintenance-${host}`, host);
+    await page.waitForSelector(`[data-testid=host-${host}][data-state=maintenance]`, { timeout: STALL_MS });
+    expect(await page.textContent(`[data-testid=action-maintenance-${host}]`)).toBe('End maintenance');
+    await confirmAction(`action-maintenance-${host}`, host);
+    await page.waitForSelector(`[data-testid=host-${host}][data-state=up]`, { timeout: STALL_MS });
+  });
+
+  it('reinstates the repaired host of the first incident through the page', async () => {
+    const host = victim();
+    await fetch(`${stack.simApiUrl}/sim/hosts/${host}/power-on`, { method: 'POST' });
+    // Repaired: heartbeating with every component ok while still in maintenance.
+    const healthySince = async (): Promise<number | undefined> => {
+      const res = await asOperator('GET', `/vigil/v1/hosts/${host}/state`);
+      return ((await res.json()) as { host_state: { healthySince?: number } }).host_state.healthySince;
+    };
+    await waitFor(async () => (await healthySince()) !== undefined, {
+      timeoutMs: STALL_MS,
+      what: `${host} healthy in maintenance`,
+    });
+    await confirmAction(`action-reinstate-${host}`, host, 'PSU replaced, checked on site');
+    expect(await page.textContent('[data-testid=notice]')).toContain(`Reinstate: done for ${host}`);
+    await page.waitForSelector(`[data-testid=host-${host}][data-state=up]`, { timeout: STALL_MS });
+    const nova = stack.sim.openstack.nova.model.host(host);
+    expect(nova).toMatchObject({ forcedDown: false, status: 'enabled' });
+  });
+
+  /** Gives `host` a BMC password its BMC refuses, and powers it off: fencing must fail. */
+  async function failUnfenceable(host: string): Promise<void> {
+    // More failures in this 4-host segment soon after the first: keep the storm guard out of these tests.
+    const segments = (await (await asOperator('GET', '/v1/segments')).json()) as {
+      segments: Array<{ uuid: string; name: string }>;
+    };
+    const segmentUuid = segments.segments.find((s) => s.name === segmentOf(host))?.uuid ?? '';
+    const policy = await asOperator('PUT', `/vigil/v1/segments/${segmentUuid}/detection-policy`, {
+      detection_policy: { stormGuard: { maxFailedPercent: 100 } },
+    });
+    expect(policy.status).toBe(200);
+    // The first incident used the segment's reserved host; `auto` lets Nova place these instances.
+    const method = await asOperator('PUT', `/v1/segments/${segmentUuid}`, {
+      segment: { recovery_method: 'auto' },
+    });
+    expect(method.status).toBe(200);
+    const fencing = await asOperator('PUT', `/vigil/v1/hosts/${stack.hostUuids.get(host)}/fencing`, {
+      ...stack.sim.bmc.access(host),
+      password: 'not-the-bmc-password',
+    });
+    expect(fencing.status).toBe(200);
+    await fetch(`${stack.simApiUrl}/sim/hosts/${host}/power-off`, { method: 'POST' });
+    await page.click(`[data-testid=incident-${host}]`, { timeout: STALL_MS });
+    await page.waitForSelector('[data-testid=detail-status]:has-text("error")', { timeout: STALL_MS });
+    expect(await page.textContent('[data-testid=incident-error]')).toContain(
+      'fencing failed, nothing evacuated',
+    );
+    for (const a of ['confirm-fenced', 'retry', 'abort'])
+      expect(await page.isVisible(`[data-testid=action-${a}]`)).toBe(true);
+  }
+  const unfenceable = (n: number): string =>
+    stack.sim.plan.hosts.filter(
+      (h) => !h.reserved && h.segment === segmentOf(victim()) && h.name !== victim(),
+    )[n]?.name ?? '';
+
+  it('a host its BMC cannot fence: retry from the page, then confirm it fenced by hand; recovered', async () => {
+    const host = unfenceable(0);
+    await failUnfenceable(host);
+    // Retry with the BMC still refusing: it fails at fencing again (the last automatic round), nothing moved.
+    await confirmAction('action-retry', host, 'one more try before going on site');
+    await page.waitForSelector('[data-testid=detail-status]:has-text("failed")', { timeout: STALL_MS });
+    expect(await page.textContent('[data-testid=incident-error]')).toContain('fencing failed');
+    expect(await page.isVisible('[data-testid=action-abort]')).toBe(false);
+    for (const s of stack.sim.openstack.nova.model.servers({ host }))
+      expect(stack.sim.openstack.nova.evacuateCalls(s.id)).toBe(0);
+    // Off by hand (the sim powered it off): confirm it fenced; recovery proceeds to the end.
+    await confirmAction('action-confirm-fenced', host, 'pulled both power cords myself');
+    await page.waitForSelector('[data-testid=detail-status]:has-text("finished")', { timeout: STALL_MS });
+    expect(await page.textContent('[data-testid=fence]')).toMatch(/Fenced by operator/);
+    const audit = JSON.stringify(await (await asOperator('GET', '/vigil/v1/audit')).json());
+    for (const why of ['one more try before going on site', 'pulled both power cords myself'])
+      expect(audit).toContain(why);
+  }, 300_000);
+
+  it('a host its BMC cannot fence: abort from the page ends the incident, by the operator', async () => {
+    const host = unfenceable(1);
+    await failUnfenceable(host);
+    await confirmAction('action-abort', host, 'host is being replaced, instances handled by hand');
+    await page.waitForSelector('[data-testid=incident-error]:has-text("aborted by an operator")', {
+      timeout: STALL_MS,
+    });
+    expect(await page.textContent('[data-testid=detail-status]')).toBe('failed');
+    const audit = JSON.stringify(await (await asOperator('GET', '/vigil/v1/audit')).json());
+    expect(audit).toContain('host is being replaced');
+  }, 300_000);
 
   it('refuses a state-changing request that carries the session cookie but not the CSRF token', async () => {
     const noToken = await page.request.post(`${stack.controllerUrl}/vigil/v1/storm-guard/release`, {

@@ -18,6 +18,8 @@ export interface Incident {
   host: string;
   status: string;
   phase: string;
+  /** Where a run in error or failed would resume: `fencing` (or `received`) = the host is not yet known off. */
+  resumePhase?: string;
   reason?: string;
   segmentId?: string;
   fence?: { mode: string; at: string; detail: string };

@@ -268,7 +268,12 @@ function Operator({ session, onSignedOut }: { session: Session; onSignedOut: () 
 
 function Guards({ fleet, admin, act }: { fleet: Fleet; admin: boolean; act: (p: Pending) => void }) {
   const engaged = fleet.guards.filter((g) => g.engaged);
-  if (engaged.length === 0) return null;
+  if (engaged.length === 0)
+    return (
+      <p class="guards-clear" data-testid="guards-clear">
+        Storm guard: not engaged, automatic fencing is on.
+      </p>
+    );
   return (
     <section class="guards" data-testid="guards">
       {engaged.map((g) => (
@@ -291,7 +296,10 @@ function Guards({ fleet, admin, act }: { fleet: Fleet; admin: boolean; act: (p: 
               Release…
             </button>
           )}
-          <span class="hint"> Pinning a guard is not offered: the API has no pin route yet.</span>
+          <span class="hint">
+            {' '}
+            An engaged guard stays engaged until released (this controller has no pin route).
+          </span>
         </div>
       ))}
     </section>
@@ -457,6 +465,7 @@ function HostRow(props: {
         <td class="actions">
           <button
             type="button"
+            data-testid={`action-maintenance-${h.name}`}
             onClick={() =>
               act({
                 title: h.onMaintenance ? 'Take out of maintenance' : 'Put into maintenance',
@@ -471,6 +480,7 @@ function HostRow(props: {
           {['fenced', 'failed', 'maintenance'].includes(h.state) && (
             <button
               type="button"
+              data-testid={`action-reinstate-${h.name}`}
               onClick={() =>
                 act({
                   title: 'Reinstate',
