@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { type ControllerConfig, type Logger } from '@vigil/config';
 import { HEARTBEAT_BACKOFF_MAX_MS } from '@vigil/heartbeat';
+import { IncidentEventPublisher } from '../events/incident-event-publisher';
 import { VigilMetrics } from '../health/vigil-metrics';
 import { IntakeService } from '../intake/intake.service';
 import { IntakeStore } from '../intake/intake-store';
@@ -89,6 +90,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     private readonly intakeStore: IntakeStore,
     private readonly ports: DetectionPorts,
     @Optional() private readonly metrics?: VigilMetrics,
+    @Optional() private readonly events?: IncidentEventPublisher,
   ) {
     this.defaults = defaultPolicy(config.detection);
   }
@@ -118,6 +120,24 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
   /** Evidence from other parts of Vigil (Masakari notifications, alerts). Any replica may call it. */
   async recordEvidence(host: string, evidence: Evidence): Promise<void> {
     await this.store.appendEvidence(host, evidence, this.config.detection.evidenceMaxAgeMs);
+  }
+
+  /**
+   * An outside COMPUTE_HOST notification about a host Vigil sees alive ended `ignored` (issue 13): a
+   * metric, a CloudEvent `io.vigil.notification.ignored`, and a detection event beside the host's
+   * timeline. Best effort: the notification's own record already holds the reason.
+   */
+  async outsideReportIgnored(host: string, incidentId: string, reason: string): Promise<void> {
+    this.metrics?.outsideNotificationIgnored();
+    this.events?.publish({ type: 'notification.ignored', host, incidentId, data: { reason } });
+    if (!this.lease.isLeader) return;
+    try {
+      await this.lease.writeFenced([
+        this.store.eventOp({ at: Date.now(), kind: 'outside-notification-ignored', host, incidentId, reason }),
+      ]);
+    } catch (err) {
+      this.logger.warn({ err, host, incidentId }, 'could not record the ignored notification as a detection event');
+    }
   }
 
   /** The policy that applies to a segment (stored override over config defaults). */

@@ -61,6 +61,7 @@ export class VigilMetrics {
   private readonly dependencyErrors: Counter<'service' | 'outcome'>;
   private readonly alerts: Counter<'source' | 'result'>;
   private readonly eventDeliveries: Counter<'result'>;
+  private readonly outsideIgnored: Counter;
 
   constructor(private readonly metrics: MetricsService) {
     this.hosts = metrics.gauge({
@@ -144,6 +145,10 @@ export class VigilMetrics {
       help: 'Outbound CloudEvents per receiver attempt-chain, by final result (dropped = queue full or shutdown).',
       labelNames: ['result'],
     });
+    this.outsideIgnored = metrics.counter({
+      name: 'vigil_outside_notifications_ignored_total',
+      help: 'Outside COMPUTE_HOST notifications ignored because Vigil sees the host alive (policy outsideHostNotifications: evidence).',
+    });
     this.leader.set(0);
     // Every documented label value exists from the first scrape, so increase() sees the first event.
     zero(this.heartbeats, { result: HEARTBEAT_RESULTS });
@@ -199,6 +204,10 @@ export class VigilMetrics {
 
   alertReceived(source: AlertSource, result: AlertResult, count = 1): void {
     if (count > 0) this.alerts.inc({ source, result }, count);
+  }
+
+  outsideNotificationIgnored(): void {
+    this.outsideIgnored.inc();
   }
 
   eventDelivery(result: EventDeliveryResult): void {

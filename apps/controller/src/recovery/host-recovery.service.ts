@@ -125,11 +125,13 @@ export class HostRecoveryService {
           outside?.liveness.kind === 'alive' ? 'fence' : 'intake',
           `ignored: ${decision.reason}`,
         );
-        if (outside?.liveness.kind === 'alive')
+        if (outside?.liveness.kind === 'alive') {
           this.d.logger.warn(
             { host: incident.host, incidentId: incident.id, reason: decision.reason },
             'outside host-stopped notification contradicts Vigil: ignored',
           );
+          await this.d.outsideReports?.noteIgnored(incident.host, incident.id, decision.reason);
+        }
         incident.status = 'ignored';
         incident.reason = decision.reason;
         return { next: 'ignored' };
