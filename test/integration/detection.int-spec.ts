@@ -310,7 +310,7 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
     });
   });
 
-  it('per-segment detection policy: OVS fence-and-evacuate opens an incident for a heartbeating host', async () => {
+  it('per-segment detection policy: OVS evacuate opens an incident for a heartbeating host once the grace ran out', async () => {
     h = await startHarness(redis, hostNames(4), { prefix: prefix() });
     const ctl = h.controllers[0]!;
     // Policies belong to real segments (an unknown segment id is a 404).
@@ -332,7 +332,7 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
     const put = await fetch(`${ctl.url}/vigil/v1/segments/${segmentUuid}/detection-policy`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ detection_policy: { ovs: 'fence-and-evacuate' } }),
+      body: JSON.stringify({ detection_policy: { ovs: 'evacuate', dataPlaneGraceMs: 1000 } }),
     });
     expect(put.status).toBe(200);
     const bad = await fetch(`${ctl.url}/vigil/v1/segments/${segmentUuid}/detection-policy`, {
@@ -343,6 +343,8 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
     expect(bad.status).toBe(400);
     await waitFor(async () => (await stateOf(ctl, 'cmp-04')) === 'up', { what: 'cmp-04 up' });
     h.pump.components.set('cmp-04', { 'nova-compute': { state: 'ok' }, ovs: { state: 'failed' } });
+    // Within the grace: disabled (no new instances land there), degraded, no incident yet.
+    await waitFor(async () => (await stateOf(ctl, 'cmp-04')) === 'degraded', { what: 'cmp-04 degraded' });
     await waitFor(() => h?.ports.incidents.length === 1, { what: 'incident for OVS failure' });
     expect(h.ports.incidents[0]?.host).toBe('cmp-04');
     expect(h.ports.disabled.map((d) => d.host)).toEqual(['cmp-04']);

@@ -19,6 +19,8 @@ export interface HostStateView {
   since: number;
   generation: number;
   segmentUuid: string;
+  /** Failure-domain path from `detection.failureDomains`; absent when the host has none. */
+  failureDomain?: string;
   incidentId?: string;
   note?: string;
   /** In maintenance: heartbeating with every component ok since then (what reinstate's probation counts). */
@@ -47,7 +49,8 @@ export class DetectionViewService {
     const record = await this.store.readRecord(host);
     if (!record) throw new VigilError(ErrorCode.NOT_FOUND, `No detection state for host ${host}.`);
     const timeline = await this.store.readTimeline(host, this.config.detection.timelineMaxEntries);
-    return { ...viewOf(record), timeline };
+    const failureDomain = this.config.detection.failureDomains[host];
+    return { ...viewOf(record), ...(failureDomain !== undefined ? { failureDomain } : {}), timeline };
   }
 
   async cluster(): Promise<ClusterView> {

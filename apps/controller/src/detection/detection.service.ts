@@ -102,6 +102,17 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
         counts[record.state] = (counts[record.state] ?? 0) + 1;
       return counts;
     });
+    this.metrics?.observeFailureDomains(async () => {
+      const domains = this.config.detection.failureDomains;
+      const counts: Record<string, Record<string, number>> = {};
+      for (const record of (await this.store.readRecords()).values()) {
+        const domain = domains[record.host];
+        if (domain === undefined) continue;
+        const byState = (counts[domain] ??= {});
+        byState[record.state] = (byState[record.state] ?? 0) + 1;
+      }
+      return counts;
+    });
     this.metrics?.observeStormGuards(async () => {
       const engaged: Record<string, number> = {};
       for (const guard of (await this.store.readGuards()).values())
@@ -133,10 +144,19 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     if (!this.lease.isLeader) return;
     try {
       await this.lease.writeFenced([
-        this.store.eventOp({ at: Date.now(), kind: 'outside-notification-ignored', host, incidentId, reason }),
+        this.store.eventOp({
+          at: Date.now(),
+          kind: 'outside-notification-ignored',
+          host,
+          incidentId,
+          reason,
+        }),
       ]);
     } catch (err) {
-      this.logger.warn({ err, host, incidentId }, 'could not record the ignored notification as a detection event');
+      this.logger.warn(
+        { err, host, incidentId },
+        'could not record the ignored notification as a detection event',
+      );
     }
   }
 
@@ -206,6 +226,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
       guards,
       policyOf,
       settings: this.config.detection,
+      domainOf: (host) => this.config.detection.failureDomains[host],
     });
     const ops: FencedOp[] = [
       ...out.records.map((r) => this.store.recordOp(r)),

@@ -11,6 +11,7 @@ import {
   type HostState,
   type TimelineEntry,
 } from './model';
+import { correlatedSilences } from './failure-domains';
 import { assessStorm, holdingGuard, type Episode } from './storm-guard';
 
 /**
@@ -52,6 +53,17 @@ export function evaluate(input: DetectionInput): DetectionOutput {
       });
   }
   const storm = assessStorm({ now, episodes, segmentSizes, guards: input.guards, policyOf, settings });
+  const correlated = correlatedSilences(
+    candidates
+      .filter((c) => c.silent && EPISODE_STATES.has(c.state))
+      .map((c) => ({
+        host: c.observation.host,
+        domain: input.domainOf?.(c.observation.host),
+        startedAt: episodeStart(c, now),
+        bmc: c.observation.probes?.bmc ?? 'unknown',
+        windowMs: c.policy.correlatedSilenceWindowMs,
+      })),
+  );
 
   const records: HostRecord[] = [];
   const timeline: TimelineEntry[] = [];
@@ -65,12 +77,24 @@ export function evaluate(input: DetectionInput): DetectionOutput {
     const { reason } = c;
     let { state } = c;
     let note: string | undefined;
+    let evidence = c.evidence;
     if (state === 'failed' && prev?.state !== 'failed') {
       const guard = holdingGuard(storm.guards, c.observation.segmentUuid);
-      const held = c.policy.suspectHoldMs > 0 && now - episodeStart(c, now) < c.policy.suspectHoldMs;
+      const started = episodeStart(c, now);
+      const held = c.policy.suspectHoldMs > 0 && now - started < c.policy.suspectHoldMs;
+      const correlation = c.silent ? correlated.get(host) : undefined;
+      const domainHoldEnds = started + c.policy.correlatedSilenceHoldMs;
       if (guard) {
         state = 'suspect';
         note = `fencing suspended by storm guard ${guard.scope}`;
+      } else if (correlation && now < domainHoldEnds) {
+        // A switch or link event silences a whole domain of running hosts: wait it out, then judge
+        // each host alone on evidence gathered after the hold.
+        state = 'suspect';
+        note =
+          `correlated silence in failure domain ${correlation.domain} with ${correlation.with.join(', ')} ` +
+          `(BMCs On): fencing held until ${new Date(domainHoldEnds).toISOString()}, then judged alone`;
+        evidence = { ...evidence, correlatedSilence: { ...correlation, holdEndsAt: domainHoldEnds } };
       } else if (held && c.silent) {
         state = 'suspect';
         note = 'confirmed; holding suspectHoldMs so a storm is counted first';
@@ -86,6 +110,7 @@ export function evaluate(input: DetectionInput): DetectionOutput {
       since: prev && prev.state === state ? prev.since : now,
       generation,
       failedComponents: c.failedComponents,
+      ...(c.failedSince && Object.keys(c.failedSince).length > 0 ? { failedSince: c.failedSince } : {}),
       ...(inEpisode ? { silentSince: newEpisode ? now : (prev?.silentSince ?? now) } : {}),
       ...(inEpisode && !newEpisode && prev?.incidentId ? { incidentId: prev.incidentId } : {}),
       ...(RECOVERY_STATES.has(state) && prev?.incidentId ? { incidentId: prev.incidentId } : {}),
@@ -101,7 +126,7 @@ export function evaluate(input: DetectionInput): DetectionOutput {
         to: state,
         generation,
         reason: note ?? reason,
-        evidence: c.evidence,
+        evidence,
       });
     actions.push(...c.actions);
     if (state === 'failed' && !record.incidentId)
@@ -205,7 +230,7 @@ function classify(
           : `no heartbeat for ${policy.heartbeatTimeoutMs} ms`;
     return { ...base, state, reason, evidence, fenceCandidate: state === 'failed', silent: true };
   }
-  return triage(o, prev, policy, base);
+  return triage(o, prev, policy, base, now);
 }
 
 /** Keeps `healthySince` across sweeps while a host in maintenance stays healthy (or a new leader listens). */
@@ -228,6 +253,7 @@ function normalise(r: HostRecord): HostRecord {
     since: r.since,
     generation: r.generation,
     failedComponents: r.failedComponents,
+    ...(r.failedSince !== undefined ? { failedSince: r.failedSince } : {}),
     ...(r.silentSince !== undefined ? { silentSince: r.silentSince } : {}),
     ...(r.incidentId !== undefined ? { incidentId: r.incidentId } : {}),
     ...(r.note !== undefined ? { note: r.note } : {}),

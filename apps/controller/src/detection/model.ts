@@ -110,6 +110,8 @@ export interface HostRecord {
   silentSince?: number;
   /** Components currently failed on a heartbeating host, already triaged. */
   failedComponents: string[];
+  /** When each of `failedComponents` was first seen failed (our clock), for `dataPlaneGraceMs`. */
+  failedSince?: Record<string, number>;
   /** Set once the incident of this generation is opened. */
   incidentId?: string;
   /** Why the host holds its state (e.g. which storm guard holds it). */
@@ -182,6 +184,8 @@ export interface DetectionInput {
   guards: ReadonlyMap<StormScope, StormGuardState>;
   policyOf: (segmentUuid: string) => DetectionPolicy;
   settings: GlobalDetectionSettings;
+  /** A host's failure-domain path (`detection.failureDomains`); undefined = none. */
+  domainOf?: (host: string) => string | undefined;
 }
 
 export interface DetectionOutput {
