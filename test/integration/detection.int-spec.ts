@@ -292,6 +292,26 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
       body: '{}',
     });
     expect(noReason.status).toBe(400);
+    // An operator pins the cliff guard (it would never release itself), audited; an unengaged scope is 409.
+    const pin = async (body: unknown): Promise<Response> =>
+      fetch(`${ctl.url}/vigil/v1/storm-guard/pin`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const pinned = await pin({ scope: 'global', pinned: true, reason: 'hold while we check the rack' });
+    expect(pinned.status).toBe(200);
+    expect(await pinned.json()).toMatchObject({
+      storm_guard: { scope: 'global', engaged: true, pinned: true },
+    });
+    expect((await pin({ scope: 'segment:nope', pinned: true, reason: 'nothing there' })).status).toBe(409);
+    expect((await pin({ scope: 'global', pinned: 'yes', reason: 'bad body' })).status).toBe(400);
+    const audit = await getJson<GuardBody>(`${ctl.url}/vigil/v1/storm-guard`);
+    expect(audit.body.storm_guard.audit[0]).toMatchObject({
+      by: 'noauth',
+      action: 'pin',
+      reason: 'hold while we check the rack',
+    });
     const release = await fetch(`${ctl.url}/vigil/v1/storm-guard/release`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

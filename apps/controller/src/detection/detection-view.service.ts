@@ -68,6 +68,10 @@ export class DetectionViewService {
     return { hostsByState, stormGuards: [...guards.values()], leadership };
   }
 
+  async pin(scope: StormScope, pinned: boolean, by: string, reason: string): Promise<StormGuardState> {
+    return pinGuard(this.store, this.logger, { scope, pinned, by, reason });
+  }
+
   async stormGuards(): Promise<{ guards: StormGuardState[]; audit: GuardAuditEntry[] }> {
     const [guards, audit] = await Promise.all([this.store.readGuards(), this.store.readAudit(50)]);
     return { guards: [...guards.values()], audit };
@@ -91,18 +95,60 @@ export class DetectionViewService {
     const released: StormGuardState[] = [];
     for (const g of engaged) {
       const next: StormGuardState = {
-        ...g,
+        ...unpinned(g),
         engaged: false,
         releasedAt: now,
         releasedBy: by,
         releaseReason: reason,
       };
-      await this.store.writeRelease(next, { at: now, scope: g.scope, by, reason });
+      await this.store.writeRelease(next, { at: now, scope: g.scope, by, reason, action: 'release' });
       released.push(next);
       this.logger.warn({ scope: g.scope, by, reason }, `storm guard ${g.scope} released by an operator`);
     }
     return released;
   }
+}
+
+/**
+ * Pins (or unpins) an engaged guard: a pinned guard never releases itself, only an operator's release
+ * ends it (and clears the pin). Audited like a release.
+ */
+export async function pinGuard(
+  store: DetectionStore,
+  logger: Logger,
+  input: { scope: StormScope; pinned: boolean; by: string; reason: string },
+): Promise<StormGuardState> {
+  const guard = (await store.readGuards()).get(input.scope);
+  if (!guard?.engaged)
+    throw new VigilError(
+      ErrorCode.CONFLICT,
+      `Storm guard ${input.scope} is not engaged; only an engaged guard can be pinned.`,
+    );
+  const now = Date.now();
+  const next: StormGuardState = input.pinned
+    ? { ...guard, pinned: true, pinnedBy: input.by, pinnedAt: now, pinReason: input.reason }
+    : unpinned(guard);
+  await store.writeRelease(next, {
+    at: now,
+    scope: input.scope,
+    by: input.by,
+    reason: input.reason,
+    action: input.pinned ? 'pin' : 'unpin',
+  });
+  logger.warn(
+    { scope: input.scope, by: input.by, reason: input.reason },
+    `storm guard ${input.scope} ${input.pinned ? 'pinned' : 'unpinned'} by an operator`,
+  );
+  return next;
+}
+
+function unpinned(guard: StormGuardState): StormGuardState {
+  const copy = { ...guard };
+  delete copy.pinned;
+  delete copy.pinnedBy;
+  delete copy.pinnedAt;
+  delete copy.pinReason;
+  return copy;
 }
 
 function viewOf(r: HostRecord): Omit<HostStateView, 'timeline'> {

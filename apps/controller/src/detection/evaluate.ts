@@ -67,10 +67,10 @@ export function evaluate(input: DetectionInput): DetectionOutput {
 
   const records: HostRecord[] = [];
   const timeline: TimelineEntry[] = [];
-  const actions: DetectionAction[] = storm.newlyEngaged.map((guard) => ({
-    kind: 'storm-guard-engaged',
-    guard,
-  }));
+  const actions: DetectionAction[] = [
+    ...storm.newlyEngaged.map((guard): DetectionAction => ({ kind: 'storm-guard-engaged', guard })),
+    ...storm.selfReleased.map((guard): DetectionAction => ({ kind: 'storm-guard-released', guard })),
+  ];
   for (const c of candidates) {
     const host = c.observation.host;
     const prev = c.prev;
@@ -135,8 +135,7 @@ export function evaluate(input: DetectionInput): DetectionOutput {
         verdict: { host, segmentUuid: record.segmentUuid, generation, reason, evidence: c.evidence, at: now },
       });
   }
-  const guards = storm.newlyEngaged;
-  return { records, timeline, guards, actions };
+  return { records, timeline, guards: storm.changed, actions };
 }
 
 function episodeStart(c: Candidate, now: number): number {

@@ -159,3 +159,108 @@ describe('evaluate under a storm', () => {
     ).toEqual(['h0']);
   });
 });
+
+describe('guards that heal', () => {
+  const quietMs = 120_000;
+  const engaged = (extra: Partial<StormGuardState> = {}): StormGuardState => ({
+    scope: 'segment:seg',
+    engaged: true,
+    engagedAt: NOW - 200_000,
+    reason: 'storm',
+    hosts: ['seg-0', 'seg-1', 'seg-2'],
+    ...extra,
+  });
+
+  it('the counted hosts heartbeat again: quiet starts, and after selfReleaseQuietMs the guard releases itself', () => {
+    const first = assess([], { seg: 8 }, { guards: [engaged()] });
+    expect(first.selfReleased).toEqual([]);
+    expect(first.changed).toEqual([expect.objectContaining({ engaged: true, quietSince: NOW })]);
+    const early = assess([], { seg: 8 }, { guards: [engaged({ quietSince: NOW - quietMs + 1 })] });
+    expect(early.changed).toEqual([]);
+    const due = assess([], { seg: 8 }, { guards: [engaged({ quietSince: NOW - quietMs })] });
+    expect(due.selfReleased).toEqual([
+      expect.objectContaining({
+        engaged: false,
+        releasedAt: NOW,
+        releasedBy: 'vigil',
+        releaseReason: `self-release: 3 of the 3 hosts it counted heartbeat again, no storm for ${quietMs} ms`,
+      }),
+    ]);
+    expect(due.changed).toEqual(due.selfReleased);
+  });
+
+  it('a storm still on is not quiet, and ends a quiet period that had started', () => {
+    const on = assess(
+      episodes(3, 'seg', 200_000),
+      { seg: 8 },
+      { guards: [engaged({ quietSince: NOW - 5 })] },
+    );
+    expect(on.selfReleased).toEqual([]);
+    expect(on.changed).toEqual([expect.not.objectContaining({ quietSince: expect.anything() })]);
+  });
+
+  it('a pinned guard, or selfReleaseQuietMs 0, never releases itself', () => {
+    const pinned = assess([], { seg: 8 }, { guards: [engaged({ pinned: true, quietSince: NOW - quietMs })] });
+    expect(pinned.changed).toEqual([]);
+    const off = assess(
+      [],
+      { seg: 8 },
+      {
+        guards: [engaged({ quietSince: NOW - quietMs })],
+        policy: { selfReleaseQuietMs: 0 },
+      },
+    );
+    expect(off.changed).toEqual([]);
+  });
+
+  it('a host that stayed silent is judged alone once the guard released itself', () => {
+    const silentHost: HostObservation = {
+      host: 'seg-0',
+      segmentUuid: 'seg',
+      onMaintenance: false,
+      segmentEnabled: true,
+      heartbeat: {
+        receivedAt: NOW - 200_000,
+        bootId: 'b',
+        runId: 'r',
+        seq: 1,
+        intervalMs: 1000,
+        components: {},
+      },
+      probes: { bmc: 'off' },
+      evidence: [],
+    };
+    const alive = (host: string): HostObservation => ({
+      ...silentHost,
+      host,
+      heartbeat: { ...silentHost.heartbeat!, receivedAt: NOW - 100 },
+      probes: undefined,
+    });
+    const out = evaluate({
+      now: NOW,
+      observingSince: 0,
+      hosts: [silentHost, ...['seg-1', 'seg-2', 'seg-3', 'seg-4', 'seg-5', 'seg-6', 'seg-7'].map(alive)],
+      previous: new Map([
+        [
+          'seg-0',
+          {
+            host: 'seg-0',
+            segmentUuid: 'seg',
+            state: 'suspect',
+            since: NOW - 199_000,
+            generation: 1,
+            silentSince: NOW - 199_000,
+            failedComponents: [],
+            note: 'fencing suspended by storm guard segment:seg',
+          },
+        ],
+      ]),
+      guards: new Map([['segment:seg', engaged({ quietSince: NOW - quietMs })]]),
+      policyOf: () => policy,
+      settings,
+    });
+    expect(out.actions.map((a) => a.kind)).toEqual(['storm-guard-released', 'open-incident']);
+    expect(out.records.find((r) => r.host === 'seg-0')?.state).toBe('failed');
+    expect(out.guards).toEqual([expect.objectContaining({ scope: 'segment:seg', engaged: false })]);
+  });
+});
