@@ -254,8 +254,9 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
     const ctl = h.controllers[0]!;
     await waitFor(async () => (await stateOf(ctl, 'cmp-20')) === 'up', { what: 'all up' });
     const dead = hosts.slice(0, 10);
+    // Hung, not powered off: BMCs still read On (a BMC reading Off is unambiguous and not held).
     for (const d of dead) {
-      h.ports.bmc.set(d, 'off');
+      h.ports.nova.set(d, 'down');
       h.pump.silent.add(d);
     }
     interface GuardBody {

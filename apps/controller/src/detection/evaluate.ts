@@ -44,7 +44,11 @@ export function evaluate(input: DetectionInput): DetectionOutput {
     if (c.state === 'maintenance') continue;
     const seg = c.observation.segmentUuid;
     segmentSizes.set(seg, (segmentSizes.get(seg) ?? 0) + 1);
-    if (c.fenceCandidate || EPISODE_STATES.has(c.state))
+    // A BMC reading Off (out of band) is no ambiguous silence: such a host is neither counted by the
+    // storm guards nor held by them (fencing it is a read-back; evacuating it is what a rack power
+    // loss needs). The guards are for silence that might be our own network.
+    const poweredOff = c.observation.probes?.bmc === 'off';
+    if ((c.fenceCandidate || EPISODE_STATES.has(c.state)) && !poweredOff)
       episodes.push({
         host: c.observation.host,
         segmentUuid: seg,
@@ -84,7 +88,7 @@ export function evaluate(input: DetectionInput): DetectionOutput {
       const held = c.policy.suspectHoldMs > 0 && now - started < c.policy.suspectHoldMs;
       const correlation = c.silent ? correlated.get(host) : undefined;
       const domainHoldEnds = started + c.policy.correlatedSilenceHoldMs;
-      if (guard) {
+      if (guard && c.observation.probes?.bmc !== 'off') {
         state = 'suspect';
         note = `fencing suspended by storm guard ${guard.scope}`;
       } else if (correlation && now < domainHoldEnds) {

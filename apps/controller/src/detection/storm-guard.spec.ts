@@ -102,7 +102,8 @@ describe('assessStorm thresholds', () => {
 });
 
 describe('evaluate under a storm', () => {
-  const hosts = (silent: number, total: number): HostObservation[] =>
+  /** Silent hosts are hung (BMC On) with a host-down alert as dead evidence, unless `bmc` says otherwise. */
+  const hosts = (silent: number, total: number, bmc: 'on' | 'off' = 'on'): HostObservation[] =>
     Array.from({ length: total }, (_, i) => ({
       host: `h${i}`,
       segmentUuid: 'seg',
@@ -116,8 +117,8 @@ describe('evaluate under a storm', () => {
         intervalMs: 1000,
         components: {},
       },
-      probes: { bmc: 'off' },
-      evidence: [],
+      probes: { bmc },
+      evidence: i < silent ? [{ kind: 'alert-host-down', at: NOW - 1000, alertName: 'HostDown' }] : [],
     }));
 
   const step = (obs: HostObservation[], guards: StormGuardState[] = []) =>
@@ -146,6 +147,12 @@ describe('evaluate under a storm', () => {
       { scope: 'segment:seg', engaged: false, releasedAt: NOW },
     ];
     const out = step(hosts(10, 20), released);
+    expect(out.actions.filter((a) => a.kind === 'open-incident')).toHaveLength(10);
+  });
+
+  it('10 of 20 whose BMCs read Off (a rack power loss): unambiguous, not counted nor held, all recovered', () => {
+    const out = step(hosts(10, 20, 'off'));
+    expect(out.guards).toEqual([]);
     expect(out.actions.filter((a) => a.kind === 'open-incident')).toHaveLength(10);
   });
 
