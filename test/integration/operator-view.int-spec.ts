@@ -137,10 +137,11 @@ describe('operator view in a real browser', () => {
 
   it('releases a storm guard through the page, after a confirmation that names the hosts', async () => {
     // Two of one segment's four hosts at once: more than its 33 % share, so the guard holds fencing.
+    // Hung, BMCs On: hosts whose BMC reads Off are unambiguous and never held by a guard (issue 14).
     const segment = stack.sim.plan.segments[1] ?? '';
     const pair = stack.sim.plan.hosts.filter((h) => h.segment === segment && !h.reserved).slice(0, 2);
     await Promise.all(
-      pair.map((h) => fetch(`${stack.simApiUrl}/sim/hosts/${h.name}/power-off`, { method: 'POST' })),
+      pair.map((h) => fetch(`${stack.simApiUrl}/sim/hosts/${h.name}/kernel-hang`, { method: 'POST' })),
     );
     await page.waitForSelector('[data-testid=release-guard]', { timeout: STALL_MS });
     await page.click('[data-testid=release-guard]');

@@ -230,7 +230,17 @@ describe('host failure, end to end through the production wiring', () => {
       },
       { timeoutMs: 30_000, intervalMs: 200, what: 'the outside notification to end ignored' },
     );
-    expect(JSON.stringify(ignored)).toContain("alive by Vigil's own evidence");
+    // Masakari shows `recovery_workflow_details: []` for an ignored notification (kept identical since
+    // 6f67bff), so the reason reaches operators through an event (and the log), and a metric counts it.
+    expect(ignored.recovery_workflow_details).toEqual([]);
+    const event = await waitFor(
+      () => cloudEvents.find((e) => e.type === 'io.vigil.notification.ignored' && e.subject === HEALTHY),
+      { what: 'the notification.ignored CloudEvent' },
+    );
+    expect(JSON.stringify(event)).toContain(uuid);
+    expect(JSON.stringify(event)).toContain("alive by Vigil's own evidence");
+    const metrics = await (await fetch(`${controller.url}/metrics`)).text();
+    expect(metrics).toMatch(/^vigil_outside_notifications_ignored_total 1$/m);
     for (const host of HOSTS) expect(bmc.system(host)?.powerState).toBe('On');
     expect(openstack.nova.requests.filter((r) => r.route.startsWith('PUT /os-services'))).toEqual([]);
   });
