@@ -257,7 +257,8 @@ describe('vigil CLI for the whole job (built CLI, built controller, cloud-sim)',
     });
 
     const before = await vigil(['policy', segment]);
-    expect(before.out).toMatch(/ovs\s+disable/);
+    expect(before.out).toMatch(/ovs\s+\w+/);
+    expect(before.out).not.toMatch(/ovs\s+alert/);
     const set = await vigil(['policy-set', segment, 'ovs=alert', 'suspectHoldMs=1000']);
     expect(set.code).toBe(0);
     expect(set.out).toMatch(/ovs\s+alert/);
@@ -268,6 +269,9 @@ describe('vigil CLI for the whole job (built CLI, built controller, cloud-sim)',
     expect(invalid.code).toBe(1);
     expect(invalid.err).toMatch(/400 .*ovs/);
 
+    const pin = await vigil(['pin-storm-guard', '--scope', 'global', '--reason', 'nothing engaged']);
+    expect(pin.code).toBe(1);
+    expect(pin.err).toMatch(/409 Storm guard global is not engaged/);
     const release = await vigil(['release-storm-guard', '--scope', 'global', '--reason', 'nothing engaged']);
     expect(release.code).toBe(1);
     expect(release.err).toMatch(/409/);

@@ -8,6 +8,13 @@ import { ensureBuilt, ROOT } from './support/ensure-built';
 
 const ADMIN = { username: 'oper', password: 'oper-pw-1', project: 'service' };
 const VIEWER = { username: 'viewer', password: 'viewer-pw-1', project: 'service' };
+/** cloud-sim names hosts cmp-0001.. in segment order, four a segment here. */
+const FAILURE_DOMAINS = {
+  'cmp-0001': 'dc1/rack-1',
+  'cmp-0002': 'dc1/rack-1',
+  'cmp-0003': 'dc1/rack-2',
+  'cmp-0004': 'dc1/rack-2',
+};
 /** Long enough for a loaded 2-core machine; these are stall limits, not performance assertions. */
 const STALL_MS = 120_000;
 
@@ -35,6 +42,9 @@ describe('operator view in a real browser', () => {
         auth: { strategy: 'keystone', tokenCacheTtlMs: 2_000 },
         // Reinstate through the page waits out this probation.
         recovery: { probationMs: 1_500 },
+        // The first segment's hosts in two racks; the second segment's in none (its pair hangs with
+        // BMCs On, which a shared domain would hold as correlated silence).
+        detection: { failureDomains: FAILURE_DOMAINS },
       },
     });
     stack = cloud.stack;
@@ -70,6 +80,16 @@ describe('operator view in a real browser', () => {
   const hostState = (name: string): Promise<string | null> =>
     page.getAttribute(`[data-testid=host-${name}]`, 'data-state', { timeout: STALL_MS });
 
+  /** The API as the operator, for what the page does not do (set up a fault, read the outcome). */
+  const asOperator = async (method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`${stack.controllerUrl}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        'x-auth-token': stack.sim.openstack.keystone.issueToken(ADMIN.username, ADMIN.project),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   it('serves the page with a strict CSP and keeps the session in an HttpOnly SameSite=Strict cookie', async () => {
     const res = await fetch(`${stack.controllerUrl}/ui/`);
     expect(res.status).toBe(200);
@@ -100,9 +120,21 @@ describe('operator view in a real browser', () => {
     for (const h of stack.sim.plan.hosts)
       await page.waitForSelector(`[data-testid=host-${h.name}][data-state=up]`, { timeout: STALL_MS });
     for (const segment of stack.sim.plan.segments)
-      expect(await page.locator(`[data-testid=segment-${segment}] tbody tr`).count()).toBe(
-        stack.sim.plan.hosts.filter((h) => h.segment === segment).length,
+      expect(
+        await page.locator(`[data-testid=segment-${segment}] tbody tr[data-testid^=host-]`).count(),
+      ).toBe(stack.sim.plan.hosts.filter((h) => h.segment === segment).length);
+    // Grouped by failure domain where hosts have one: the first segment by rack, the second not at all.
+    const [first, second] = stack.sim.plan.segments;
+    for (const [host, domain] of Object.entries(FAILURE_DOMAINS)) {
+      expect(stack.sim.plan.hosts.find((h) => h.name === host)?.segment).toBe(first);
+      expect(await page.locator(`[data-testid="domain-${domain}"] [data-testid=host-${host}]`).count()).toBe(
+        1,
       );
+    }
+    expect(await page.textContent('[data-testid="domain-dc1/rack-1"] tr.domain')).toContain(
+      'Failure domain dc1/rack-1 · 2 hosts',
+    );
+    expect(await page.locator(`[data-testid=segment-${second}] tr.domain`).count()).toBe(0);
     const row = await page.textContent(`[data-testid=host-${stack.sim.plan.hosts[0]?.name}]`);
     expect(row).toContain('nova-compute');
     expect(row).toMatch(/\d+s ago/);
@@ -135,7 +167,7 @@ describe('operator view in a real browser', () => {
     await page.screenshot({ path: join(ROOT, 'docs/operator-view-incident.png'), fullPage: false });
   });
 
-  it('releases a storm guard through the page, after a confirmation that names the hosts', async () => {
+  it('pins, then releases a storm guard through the page, each after a confirmation that names the hosts', async () => {
     // Two of one segment's four hosts at once: more than its 33 % share, so the guard holds fencing.
     // Hung, BMCs On: hosts whose BMC reads Off are unambiguous and never held by a guard (issue 14).
     const segment = stack.sim.plan.segments[1] ?? '';
@@ -144,6 +176,23 @@ describe('operator view in a real browser', () => {
       pair.map((h) => fetch(`${stack.simApiUrl}/sim/hosts/${h.name}/kernel-hang`, { method: 'POST' })),
     );
     await page.waitForSelector('[data-testid=release-guard]', { timeout: STALL_MS });
+    // Pinned: it will not release itself while the operator investigates.
+    await page.click('[data-testid=pin-guard]');
+    const toPin = await page.textContent('[data-testid=confirm-host]');
+    for (const h of pair) expect(toPin).toContain(h.name);
+    await page.fill('[data-testid=confirm-reason]', 'keep it until the ToR switch is checked');
+    await page.click('[data-testid=confirm-yes]');
+    await page.waitForSelector('[data-testid=guard-pinned]', { timeout: STALL_MS });
+    expect(await page.textContent('[data-testid=guard-pinned]')).toContain(
+      'keep it until the ToR switch is checked',
+    );
+    await page.waitForSelector('[data-testid=unpin-guard]', { timeout: STALL_MS });
+    const guards = (await (await asOperator('GET', '/vigil/v1/storm-guard')).json()) as {
+      storm_guard: { guards: Array<{ engaged: boolean; pinned?: boolean }> };
+    };
+    expect(guards.storm_guard.guards.filter((g) => g.engaged)).toEqual([
+      expect.objectContaining({ pinned: true }),
+    ]);
     await page.click('[data-testid=release-guard]');
     const named = await page.textContent('[data-testid=confirm-host]');
     for (const h of pair) expect(named).toContain(h.name);
@@ -157,16 +206,6 @@ describe('operator view in a real browser', () => {
       });
   });
 
-  /** The API as the operator, for what the page does not do (set up a fault, read the outcome). */
-  const asOperator = async (method: string, path: string, body?: unknown): Promise<Response> =>
-    fetch(`${stack.controllerUrl}${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        'x-auth-token': stack.sim.openstack.keystone.issueToken(ADMIN.username, ADMIN.project),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
   /** Opens the confirmation of `action`, checks it names `host`, gives the reason if asked, confirms. */
   async function confirmAction(action: string, host: string, reason?: string): Promise<void> {
     await page.click(`[data-testid=${action}]`, { timeout: STALL_MS });

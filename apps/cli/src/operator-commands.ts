@@ -85,6 +85,30 @@ function incidentAction(action: 'retry' | 'abort', why: string, summary: string,
   };
 }
 
+/** `vigil pin-storm-guard|unpin-storm-guard --scope S --reason R`: an engaged guard kept (or not). */
+function guardPin(pinned: boolean): Command {
+  return {
+    usage: `${pinned ? 'pin' : 'unpin'}-storm-guard --scope global|segment:UUID --reason "<why>"`,
+    summary: pinned
+      ? 'keep an engaged storm guard engaged: it will not release itself (audited)'
+      : 'let a pinned storm guard release itself again once the storm is over (audited)',
+    args: [],
+    reason: true,
+    async run(api, _args, { reason, scope }) {
+      if (!scope) throw new VigilError(ErrorCode.BAD_REQUEST, 'which guard? --scope global or segment:UUID');
+      const json = await api.request<{ storm_guard: Row }>('POST', '/vigil/v1/storm-guard/pin', {
+        scope,
+        pinned,
+        reason,
+      });
+      const text = pinned
+        ? `storm guard ${scope} pinned: automatic fencing stays suspended there until \`vigil release-storm-guard --scope ${scope}\`.`
+        : `storm guard ${scope} unpinned: it releases itself once the storm is over, or with release-storm-guard.`;
+      return { json, text };
+    },
+  };
+}
+
 /** A detection policy, one setting a line (defaults and the segment's override merged). */
 function policyText(segment: string, policy: Row): string {
   const rows = Object.entries(policy).map(([setting, value]) => ({ setting, value: cellText(value) }));
@@ -183,6 +207,8 @@ export const OPERATOR_COMMANDS: Record<string, Command> = {
     "stop an incident's queued moves (moves Nova accepted are still confirmed; audited)",
     'abort recorded',
   ),
+  'pin-storm-guard': guardPin(true),
+  'unpin-storm-guard': guardPin(false),
   policy: {
     usage: 'policy <segment>',
     summary: "a segment's effective detection policy (config defaults and its override)",

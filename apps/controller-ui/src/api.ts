@@ -116,6 +116,8 @@ export const api = {
     call<{ host_state: HostState }>('GET', `/vigil/v1/hosts/${encodeURIComponent(host)}/state`),
   releaseGuard: (scope: string, reason: string) =>
     call<unknown>('POST', '/vigil/v1/storm-guard/release', { scope, reason }),
+  pinGuard: (scope: string, pinned: boolean, reason: string) =>
+    call<unknown>('POST', '/vigil/v1/storm-guard/pin', { scope, pinned, reason }),
   incidentAction: (id: string, action: 'retry' | 'abort' | 'confirm-fenced', reason: string) =>
     call<unknown>('POST', `/vigil/v1/incidents/${encodeURIComponent(id)}/${action}`, { reason }),
   reinstate: (host: string, reason: string) =>

@@ -87,3 +87,21 @@ export function adviceFor(i: {
     return { text: 'Recovery is running.', actions: ['abort'] };
   return undefined;
 }
+
+/** What is shown as the domain of hosts that have none, in a segment where others have one. */
+export const NO_DOMAIN = '(no failure domain)';
+
+/**
+ * A segment's hosts by failure domain, sorted by path with hosts without one last, each group in the
+ * order given; a single unnamed group when no host of the segment has a domain.
+ */
+export function byDomain<H extends { failureDomain?: string }>(
+  hosts: readonly H[],
+): Array<[string | undefined, H[]]> {
+  const groups = new Map<string | undefined, H[]>();
+  for (const h of hosts) groups.set(h.failureDomain, [...(groups.get(h.failureDomain) ?? []), h]);
+  if (groups.size === 1 && groups.has(undefined)) return [[undefined, hosts.slice()]];
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a === undefined ? 1 : b === undefined ? -1 : a.localeCompare(b)))
+    .map(([d, members]) => [d ?? NO_DOMAIN, members]);
+}
