@@ -1,42 +1,32 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger } from '@vigil/config';
-import { LogCapture, waitFor } from '@vigil/testing';
-import { type DemoStack, startDemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
-import { parseScenario } from '../../apps/cloud-sim/src/scenario/scenario';
+import { readFileSync } from 'node:fs';
+import { waitFor } from '@vigil/testing';
+import { type DemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
+import { type SimulatedCloud, startSimulatedCloud } from './cloud-sim-support/simulated-cloud';
 import { ensureBuilt } from './support/ensure-built';
 
 // The sim against the real controller (dist build, child process, embedded Redis): the controller takes
 // the sim's segments, hosts and BMCs, and accepts the signed heartbeats of every simulated monitor.
 describe('cloud-sim with the real controller', () => {
+  let cloud: SimulatedCloud;
   let stack: DemoStack;
-  let workDir: string;
-  const logs = new LogCapture();
 
   beforeAll(async () => {
-    const controllerMainJs = ensureBuilt('controller');
-    workDir = mkdtempSync(join(tmpdir(), 'vigil-cloud-sim-ctl-'));
-    const logger = createLogger({ name: 'cloud-sim', level: 'info', destination: logs });
-    stack = await startDemoStack({
-      scenario: parseScenario({
+    cloud = await startSimulatedCloud({
+      scenario: {
         hosts: 6,
         hostsPerRack: 3,
         segments: 2,
         instances: 20,
         timing: { heartbeatIntervalMs: 300 },
-        ports: { api: 0 },
-      }),
-      workDir,
-      controllerMainJs,
-      logger,
-      monitorLogger: logger,
+      },
+      controllerMainJs: ensureBuilt('controller'),
+      logLevel: 'info',
     });
+    stack = cloud.stack;
   }, 300_000);
 
   afterAll(async () => {
-    await stack?.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    await cloud?.stop();
   });
 
   it('registers every host with its BMC, and the controller accepts every monitor heartbeat', async () => {
@@ -58,7 +48,7 @@ describe('cloud-sim with the real controller', () => {
     expect(up.sort()).toEqual(stack.sim.plan.hosts.map((h) => h.name));
     // The BMC password went to the controller through its API, encrypted at rest: never in its log or config argv.
     expect(readFileSync(stack.controller.logFile, 'utf8')).not.toContain(stack.sim.bmc.password);
-    expect(logs.text()).not.toContain(stack.sim.bmc.password);
+    expect(cloud.logs.text()).not.toContain(stack.sim.bmc.password);
   });
 
   it('a host that loses power stops heartbeating to the controller while the others go on', async () => {

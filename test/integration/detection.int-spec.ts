@@ -254,8 +254,9 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
     const ctl = h.controllers[0]!;
     await waitFor(async () => (await stateOf(ctl, 'cmp-20')) === 'up', { what: 'all up' });
     const dead = hosts.slice(0, 10);
+    // Hung, not powered off: BMCs still read On (a BMC reading Off is unambiguous and not held).
     for (const d of dead) {
-      h.ports.bmc.set(d, 'off');
+      h.ports.nova.set(d, 'down');
       h.pump.silent.add(d);
     }
     interface GuardBody {
@@ -292,6 +293,26 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
       body: '{}',
     });
     expect(noReason.status).toBe(400);
+    // An operator pins the cliff guard (it would never release itself), audited; an unengaged scope is 409.
+    const pin = async (body: unknown): Promise<Response> =>
+      fetch(`${ctl.url}/vigil/v1/storm-guard/pin`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const pinned = await pin({ scope: 'global', pinned: true, reason: 'hold while we check the rack' });
+    expect(pinned.status).toBe(200);
+    expect(await pinned.json()).toMatchObject({
+      storm_guard: { scope: 'global', engaged: true, pinned: true },
+    });
+    expect((await pin({ scope: 'segment:nope', pinned: true, reason: 'nothing there' })).status).toBe(409);
+    expect((await pin({ scope: 'global', pinned: 'yes', reason: 'bad body' })).status).toBe(400);
+    const audit = await getJson<GuardBody>(`${ctl.url}/vigil/v1/storm-guard`);
+    expect(audit.body.storm_guard.audit[0]).toMatchObject({
+      by: 'noauth',
+      action: 'pin',
+      reason: 'hold while we check the rack',
+    });
     const release = await fetch(`${ctl.url}/vigil/v1/storm-guard/release`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -310,7 +331,7 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
     });
   });
 
-  it('per-segment detection policy: OVS fence-and-evacuate opens an incident for a heartbeating host', async () => {
+  it('per-segment detection policy: OVS evacuate opens an incident for a heartbeating host once the grace ran out', async () => {
     h = await startHarness(redis, hostNames(4), { prefix: prefix() });
     const ctl = h.controllers[0]!;
     // Policies belong to real segments (an unknown segment id is a 404).
@@ -332,7 +353,7 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
     const put = await fetch(`${ctl.url}/vigil/v1/segments/${segmentUuid}/detection-policy`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ detection_policy: { ovs: 'fence-and-evacuate' } }),
+      body: JSON.stringify({ detection_policy: { ovs: 'evacuate', dataPlaneGraceMs: 1000 } }),
     });
     expect(put.status).toBe(200);
     const bad = await fetch(`${ctl.url}/vigil/v1/segments/${segmentUuid}/detection-policy`, {
@@ -343,6 +364,8 @@ describe('detection (real Redis, real controller, signed heartbeats over HTTP)',
     expect(bad.status).toBe(400);
     await waitFor(async () => (await stateOf(ctl, 'cmp-04')) === 'up', { what: 'cmp-04 up' });
     h.pump.components.set('cmp-04', { 'nova-compute': { state: 'ok' }, ovs: { state: 'failed' } });
+    // Within the grace: disabled (no new instances land there), degraded, no incident yet.
+    await waitFor(async () => (await stateOf(ctl, 'cmp-04')) === 'degraded', { what: 'cmp-04 degraded' });
     await waitFor(() => h?.ports.incidents.length === 1, { what: 'incident for OVS failure' });
     expect(h.ports.incidents[0]?.host).toBe('cmp-04');
     expect(h.ports.disabled.map((d) => d.host)).toEqual(['cmp-04']);

@@ -174,6 +174,7 @@ const PLANS: Record<string, RoutePlan> = {
   'PUT /vigil/v1/segments/{segment_uuid}/detection-policy': { body: { detection_policy: {} } },
   'GET /vigil/v1/storm-guard': {},
   'POST /vigil/v1/storm-guard/release': { body: { reason: 'fuzzing the release' } },
+  'POST /vigil/v1/storm-guard/pin': { body: { scope: 'global', pinned: true, reason: 'fuzzing the pin' } },
 };
 
 const isMasakariRoute = (path: string): boolean => /^\/v1\/(segments|notifications)/.test(path);

@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger } from '@vigil/config';
 import { createFencingDriver } from '@vigil/fencing';
-import { LogCapture, waitFor } from '@vigil/testing';
+import { waitFor } from '@vigil/testing';
 import { runCli } from '../../apps/cli/src/run';
-import { type DemoStack, startDemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
-import { parseScenario } from '../../apps/cloud-sim/src/scenario/scenario';
+import { type DemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
+import { allHostsUp, type SimulatedCloud, startSimulatedCloud } from './cloud-sim-support/simulated-cloud';
 import { ensureBuilt } from './support/ensure-built';
 
 const PROBATION_MS = 1_500;
@@ -19,16 +15,12 @@ const STALL_MS = 60_000;
  * through its BMC), reinstated with the CLI, fails again and is recovered again.
  */
 describe('host lifecycle: enrol, fail, recover, repair, reinstate, fail again', () => {
+  let cloud: SimulatedCloud;
   let stack: DemoStack;
-  let workDir: string;
-  const logs = new LogCapture();
 
   beforeAll(async () => {
-    const controllerMainJs = ensureBuilt('controller');
-    workDir = mkdtempSync(join(tmpdir(), 'vigil-lifecycle-'));
-    const logger = createLogger({ name: 'cloud-sim', level: 'info', destination: logs });
-    stack = await startDemoStack({
-      scenario: parseScenario({
+    cloud = await startSimulatedCloud({
+      scenario: {
         hosts: 5,
         hostsPerRack: 5,
         segments: 1,
@@ -37,28 +29,22 @@ describe('host lifecycle: enrol, fail, recover, repair, reinstate, fail again', 
         stoppedPercent: 0,
         // Set explicitly: this spec depends on Nova noticing a dead compute quickly.
         timing: { heartbeatIntervalMs: 300, serviceDownTimeMs: 1_500, rebuildMs: 200 },
-        ports: { api: 0 },
-      }),
-      workDir,
-      controllerMainJs,
-      logger,
-      monitorLogger: logger,
+      },
+      controllerMainJs: ensureBuilt('controller'),
+      logLevel: 'info',
       controllerConfig: { recovery: { probationMs: PROBATION_MS } },
     });
+    stack = cloud.stack;
     // `auto`: the scheduler places the moved instances, so the second failure does not depend on a
     // reserved host left over from the first (reserved hosts are covered by recovery-methods).
     const segment = (await call<{ segments: Array<{ uuid: string }> }>('GET', '/v1/segments')).body
       .segments[0];
     await call('PUT', `/v1/segments/${segment?.uuid ?? ''}`, { segment: { recovery_method: 'auto' } });
-    await waitFor(async () => ((await stack.api.cluster()).up ?? []).length === 5, {
-      timeoutMs: STALL_MS,
-      what: 'all 5 hosts up at the controller',
-    });
+    await allHostsUp(stack, STALL_MS);
   }, 300_000);
 
   afterAll(async () => {
-    await stack?.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    await cloud?.stop();
   });
 
   const nova = () => stack.sim.openstack.nova.model;

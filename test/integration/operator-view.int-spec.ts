@@ -1,49 +1,53 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createLogger } from '@vigil/config';
-import { LogCapture, waitFor } from '@vigil/testing';
-import { type DemoStack, startDemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
-import { parseScenario } from '../../apps/cloud-sim/src/scenario/scenario';
+import { waitFor } from '@vigil/testing';
+import { type DemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
+import { type SimulatedCloud, startSimulatedCloud } from './cloud-sim-support/simulated-cloud';
 import { buildUi, launchChromium } from './operator-view-support/browser';
 import { ensureBuilt, ROOT } from './support/ensure-built';
 
 const ADMIN = { username: 'oper', password: 'oper-pw-1', project: 'service' };
 const VIEWER = { username: 'viewer', password: 'viewer-pw-1', project: 'service' };
+/** cloud-sim names hosts cmp-0001.. in segment order, four a segment here. */
+const FAILURE_DOMAINS = {
+  'cmp-0001': 'dc1/rack-1',
+  'cmp-0002': 'dc1/rack-1',
+  'cmp-0003': 'dc1/rack-2',
+  'cmp-0004': 'dc1/rack-2',
+};
 /** Long enough for a loaded 2-core machine; these are stall limits, not performance assertions. */
 const STALL_MS = 120_000;
 
 // The operator view in a real headless Chromium against the built controller (child process, Keystone
 // auth against the sim's Keystone), driving the simulated cloud: what an operator sees and does.
 describe('operator view in a real browser', () => {
+  let cloud: SimulatedCloud;
   let stack: DemoStack;
-  let workDir: string;
   let browser: Browser;
   let admin: BrowserContext;
   let page: Page;
-  const logs = new LogCapture();
 
   beforeAll(async () => {
-    const controllerMainJs = ensureBuilt('controller');
     buildUi();
-    workDir = mkdtempSync(join(tmpdir(), 'vigil-operator-view-'));
-    const logger = createLogger({ name: 'cloud-sim', level: 'warn', destination: logs });
-    stack = await startDemoStack({
-      scenario: parseScenario({
+    cloud = await startSimulatedCloud({
+      scenario: {
         hosts: 8,
         hostsPerRack: 4,
         segments: 2,
         instances: 12,
         timing: { heartbeatIntervalMs: 500 },
-        ports: { api: 0 },
-      }),
-      workDir,
-      controllerMainJs,
-      logger,
-      monitorLogger: logger,
-      controllerConfig: { auth: { strategy: 'keystone', tokenCacheTtlMs: 2_000 } },
+      },
+      controllerMainJs: ensureBuilt('controller'),
+      controllerConfig: {
+        auth: { strategy: 'keystone', tokenCacheTtlMs: 2_000 },
+        // Reinstate through the page waits out this probation.
+        recovery: { probationMs: 1_500 },
+        // The first segment's hosts in two racks; the second segment's in none (its pair hangs with
+        // BMCs On, which a shared domain would hold as correlated silence).
+        detection: { failureDomains: FAILURE_DOMAINS },
+      },
     });
+    stack = cloud.stack;
     stack.sim.openstack.keystone.addUser({
       name: ADMIN.username,
       password: ADMIN.password,
@@ -61,8 +65,7 @@ describe('operator view in a real browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await stack?.stop();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    await cloud?.stop();
   });
 
   async function signIn(p: Page, who: typeof ADMIN): Promise<void> {
@@ -77,6 +80,16 @@ describe('operator view in a real browser', () => {
   const hostState = (name: string): Promise<string | null> =>
     page.getAttribute(`[data-testid=host-${name}]`, 'data-state', { timeout: STALL_MS });
 
+  /** The API as the operator, for what the page does not do (set up a fault, read the outcome). */
+  const asOperator = async (method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`${stack.controllerUrl}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        'x-auth-token': stack.sim.openstack.keystone.issueToken(ADMIN.username, ADMIN.project),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   it('serves the page with a strict CSP and keeps the session in an HttpOnly SameSite=Strict cookie', async () => {
     const res = await fetch(`${stack.controllerUrl}/ui/`);
     expect(res.status).toBe(200);
@@ -107,9 +120,21 @@ describe('operator view in a real browser', () => {
     for (const h of stack.sim.plan.hosts)
       await page.waitForSelector(`[data-testid=host-${h.name}][data-state=up]`, { timeout: STALL_MS });
     for (const segment of stack.sim.plan.segments)
-      expect(await page.locator(`[data-testid=segment-${segment}] tbody tr`).count()).toBe(
-        stack.sim.plan.hosts.filter((h) => h.segment === segment).length,
+      expect(
+        await page.locator(`[data-testid=segment-${segment}] tbody tr[data-testid^=host-]`).count(),
+      ).toBe(stack.sim.plan.hosts.filter((h) => h.segment === segment).length);
+    // Grouped by failure domain where hosts have one: the first segment by rack, the second not at all.
+    const [first, second] = stack.sim.plan.segments;
+    for (const [host, domain] of Object.entries(FAILURE_DOMAINS)) {
+      expect(stack.sim.plan.hosts.find((h) => h.name === host)?.segment).toBe(first);
+      expect(await page.locator(`[data-testid="domain-${domain}"] [data-testid=host-${host}]`).count()).toBe(
+        1,
       );
+    }
+    expect(await page.textContent('[data-testid="domain-dc1/rack-1"] tr.domain')).toContain(
+      'Failure domain dc1/rack-1 · 2 hosts',
+    );
+    expect(await page.locator(`[data-testid=segment-${second}] tr.domain`).count()).toBe(0);
     const row = await page.textContent(`[data-testid=host-${stack.sim.plan.hosts[0]?.name}]`);
     expect(row).toContain('nova-compute');
     expect(row).toMatch(/\d+s ago/);
@@ -142,14 +167,32 @@ describe('operator view in a real browser', () => {
     await page.screenshot({ path: join(ROOT, 'docs/operator-view-incident.png'), fullPage: false });
   });
 
-  it('releases a storm guard through the page, after a confirmation that names the hosts', async () => {
+  it('pins, then releases a storm guard through the page, each after a confirmation that names the hosts', async () => {
     // Two of one segment's four hosts at once: more than its 33 % share, so the guard holds fencing.
+    // Hung, BMCs On: hosts whose BMC reads Off are unambiguous and never held by a guard (issue 14).
     const segment = stack.sim.plan.segments[1] ?? '';
     const pair = stack.sim.plan.hosts.filter((h) => h.segment === segment && !h.reserved).slice(0, 2);
     await Promise.all(
-      pair.map((h) => fetch(`${stack.simApiUrl}/sim/hosts/${h.name}/power-off`, { method: 'POST' })),
+      pair.map((h) => fetch(`${stack.simApiUrl}/sim/hosts/${h.name}/kernel-hang`, { method: 'POST' })),
     );
     await page.waitForSelector('[data-testid=release-guard]', { timeout: STALL_MS });
+    // Pinned: it will not release itself while the operator investigates.
+    await page.click('[data-testid=pin-guard]');
+    const toPin = await page.textContent('[data-testid=confirm-host]');
+    for (const h of pair) expect(toPin).toContain(h.name);
+    await page.fill('[data-testid=confirm-reason]', 'keep it until the ToR switch is checked');
+    await page.click('[data-testid=confirm-yes]');
+    await page.waitForSelector('[data-testid=guard-pinned]', { timeout: STALL_MS });
+    expect(await page.textContent('[data-testid=guard-pinned]')).toContain(
+      'keep it until the ToR switch is checked',
+    );
+    await page.waitForSelector('[data-testid=unpin-guard]', { timeout: STALL_MS });
+    const guards = (await (await asOperator('GET', '/vigil/v1/storm-guard')).json()) as {
+      storm_guard: { guards: Array<{ engaged: boolean; pinned?: boolean }> };
+    };
+    expect(guards.storm_guard.guards.filter((g) => g.engaged)).toEqual([
+      expect.objectContaining({ pinned: true }),
+    ]);
     await page.click('[data-testid=release-guard]');
     const named = await page.textContent('[data-testid=confirm-host]');
     for (const h of pair) expect(named).toContain(h.name);
@@ -162,6 +205,117 @@ describe('operator view in a real browser', () => {
         timeout: STALL_MS,
       });
   });
+
+  /** Opens the confirmation of `action`, checks it names `host`, gives the reason if asked, confirms. */
+  async function confirmAction(action: string, host: string, reason?: string): Promise<void> {
+    await page.click(`[data-testid=${action}]`, { timeout: STALL_MS });
+    expect(await page.textContent('[data-testid=confirm-host]')).toBe(host);
+    if (reason !== undefined) {
+      expect(await page.isDisabled('[data-testid=confirm-yes]')).toBe(true);
+      await page.fill('[data-testid=confirm-reason]', reason);
+    }
+    await page.click('[data-testid=confirm-yes]');
+    await page.waitForSelector('[data-testid=confirm]', { state: 'detached', timeout: STALL_MS });
+  }
+  const victim = (): string => stack.sim.plan.hosts.find((h) => !h.reserved)?.name ?? '';
+  const segmentOf = (host: string): string =>
+    stack.sim.plan.hosts.find((h) => h.name === host)?.segment ?? '';
+
+  it('puts a host into maintenance and takes it out again, each after a confirmation naming it', async () => {
+    const host =
+      stack.sim.plan.hosts.find((h) => h.reserved && h.segment === segmentOf(victim()))?.name ?? '';
+    await page.waitForSelector(`[data-testid=host-${host}][data-state=up]`, { timeout: STALL_MS });
+    await confirmAction(`action-maintenance-${host}`, host);
+    await page.waitForSelector(`[data-testid=host-${host}][data-state=maintenance]`, { timeout: STALL_MS });
+    expect(await page.textContent(`[data-testid=action-maintenance-${host}]`)).toBe('End maintenance');
+    await confirmAction(`action-maintenance-${host}`, host);
+    await page.waitForSelector(`[data-testid=host-${host}][data-state=up]`, { timeout: STALL_MS });
+  });
+
+  it('reinstates the repaired host of the first incident through the page', async () => {
+    const host = victim();
+    await fetch(`${stack.simApiUrl}/sim/hosts/${host}/power-on`, { method: 'POST' });
+    // Repaired: heartbeating with every component ok while still in maintenance.
+    const healthySince = async (): Promise<number | undefined> => {
+      const res = await asOperator('GET', `/vigil/v1/hosts/${host}/state`);
+      return ((await res.json()) as { host_state: { healthySince?: number } }).host_state.healthySince;
+    };
+    await waitFor(async () => (await healthySince()) !== undefined, {
+      timeoutMs: STALL_MS,
+      what: `${host} healthy in maintenance`,
+    });
+    await confirmAction(`action-reinstate-${host}`, host, 'PSU replaced, checked on site');
+    expect(await page.textContent('[data-testid=notice]')).toContain(`Reinstate: done for ${host}`);
+    await page.waitForSelector(`[data-testid=host-${host}][data-state=up]`, { timeout: STALL_MS });
+    const nova = stack.sim.openstack.nova.model.host(host);
+    expect(nova).toMatchObject({ forcedDown: false, status: 'enabled' });
+  });
+
+  /** Gives `host` a BMC password its BMC refuses, and powers it off: fencing must fail. */
+  async function failUnfenceable(host: string): Promise<void> {
+    // More failures in this 4-host segment soon after the first: keep the storm guard out of these tests.
+    const segments = (await (await asOperator('GET', '/v1/segments')).json()) as {
+      segments: Array<{ uuid: string; name: string }>;
+    };
+    const segmentUuid = segments.segments.find((s) => s.name === segmentOf(host))?.uuid ?? '';
+    const policy = await asOperator('PUT', `/vigil/v1/segments/${segmentUuid}/detection-policy`, {
+      detection_policy: { stormGuard: { maxFailedPercent: 100 } },
+    });
+    expect(policy.status).toBe(200);
+    // The first incident used the segment's reserved host; `auto` lets Nova place these instances.
+    const method = await asOperator('PUT', `/v1/segments/${segmentUuid}`, {
+      segment: { recovery_method: 'auto' },
+    });
+    expect(method.status).toBe(200);
+    const fencing = await asOperator('PUT', `/vigil/v1/hosts/${stack.hostUuids.get(host)}/fencing`, {
+      ...stack.sim.bmc.access(host),
+      password: 'not-the-bmc-password',
+    });
+    expect(fencing.status).toBe(200);
+    await fetch(`${stack.simApiUrl}/sim/hosts/${host}/power-off`, { method: 'POST' });
+    await page.click(`[data-testid=incident-${host}]`, { timeout: STALL_MS });
+    await page.waitForSelector('[data-testid=detail-status]:has-text("error")', { timeout: STALL_MS });
+    expect(await page.textContent('[data-testid=incident-error]')).toContain(
+      'fencing failed, nothing evacuated',
+    );
+    for (const a of ['confirm-fenced', 'retry', 'abort'])
+      expect(await page.isVisible(`[data-testid=action-${a}]`)).toBe(true);
+  }
+  const unfenceable = (n: number): string =>
+    stack.sim.plan.hosts.filter(
+      (h) => !h.reserved && h.segment === segmentOf(victim()) && h.name !== victim(),
+    )[n]?.name ?? '';
+
+  it('a host its BMC cannot fence: retry from the page, then confirm it fenced by hand; recovered', async () => {
+    const host = unfenceable(0);
+    await failUnfenceable(host);
+    // Retry with the BMC still refusing: it fails at fencing again (the last automatic round), nothing moved.
+    await confirmAction('action-retry', host, 'one more try before going on site');
+    await page.waitForSelector('[data-testid=detail-status]:has-text("failed")', { timeout: STALL_MS });
+    expect(await page.textContent('[data-testid=incident-error]')).toContain('fencing failed');
+    expect(await page.isVisible('[data-testid=action-abort]')).toBe(false);
+    for (const s of stack.sim.openstack.nova.model.servers({ host }))
+      expect(stack.sim.openstack.nova.evacuateCalls(s.id)).toBe(0);
+    // Off by hand (the sim powered it off): confirm it fenced; recovery proceeds to the end.
+    await confirmAction('action-confirm-fenced', host, 'pulled both power cords myself');
+    await page.waitForSelector('[data-testid=detail-status]:has-text("finished")', { timeout: STALL_MS });
+    expect(await page.textContent('[data-testid=fence]')).toMatch(/Fenced by operator/);
+    const audit = JSON.stringify(await (await asOperator('GET', '/vigil/v1/audit')).json());
+    for (const why of ['one more try before going on site', 'pulled both power cords myself'])
+      expect(audit).toContain(why);
+  }, 300_000);
+
+  it('a host its BMC cannot fence: abort from the page ends the incident, by the operator', async () => {
+    const host = unfenceable(1);
+    await failUnfenceable(host);
+    await confirmAction('action-abort', host, 'host is being replaced, instances handled by hand');
+    await page.waitForSelector('[data-testid=incident-error]:has-text("aborted by an operator")', {
+      timeout: STALL_MS,
+    });
+    expect(await page.textContent('[data-testid=detail-status]')).toBe('failed');
+    const audit = JSON.stringify(await (await asOperator('GET', '/vigil/v1/audit')).json());
+    expect(audit).toContain('host is being replaced');
+  }, 300_000);
 
   it('refuses a state-changing request that carries the session cookie but not the CSRF token', async () => {
     const noToken = await page.request.post(`${stack.controllerUrl}/vigil/v1/storm-guard/release`, {

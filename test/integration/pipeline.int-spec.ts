@@ -230,10 +230,19 @@ describe('host failure, end to end through the production wiring', () => {
       },
       { timeoutMs: 30_000, intervalMs: 200, what: 'the outside notification to end ignored' },
     );
-    // As Masakari, an ignored notification has no workflow details; Vigil's incident says why.
+    // Masakari shows `recovery_workflow_details: []` for an ignored notification, so the reason reaches
+    // operators through Vigil's incident, an event (and the log), and a metric counts it.
     expect(ignored.recovery_workflow_details).toEqual([]);
     const incident = (await api('GET', `/vigil/v1/incidents/${uuid}`)).body.incident as Json;
     expect(incident.reason).toContain("alive by Vigil's own evidence");
+    const event = await waitFor(
+      () => cloudEvents.find((e) => e.type === 'io.vigil.notification.ignored' && e.subject === HEALTHY),
+      { what: 'the notification.ignored CloudEvent' },
+    );
+    expect(JSON.stringify(event)).toContain(uuid);
+    expect(JSON.stringify(event)).toContain("alive by Vigil's own evidence");
+    const metrics = await (await fetch(`${controller.url}/metrics`)).text();
+    expect(metrics).toMatch(/^vigil_outside_notifications_ignored_total 1$/m);
     for (const host of HOSTS) expect(bmc.system(host)?.powerState).toBe('On');
     expect(openstack.nova.requests.filter((r) => r.route.startsWith('PUT /os-services'))).toEqual([]);
   });

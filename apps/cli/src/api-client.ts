@@ -45,7 +45,8 @@ export class VigilApiClient {
     );
   }
 
-  private async baseUrl(): Promise<string> {
+  /** The controller URL the CLI talks to (flag, VIGIL_URL, or the catalog's instance-ha endpoint). */
+  async baseUrl(): Promise<string> {
     if (this.config.url) return this.config.url.replace(/\/+$/, '');
     if (this.session) {
       const endpoint = await this.session.endpoint('instance-ha');

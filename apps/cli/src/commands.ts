@@ -9,11 +9,29 @@ export interface Command {
   args: string[];
   /** Needs `--reason`. */
   reason?: boolean;
-  run(
-    api: VigilApiClient,
-    args: string[],
-    opts: { reason?: string },
-  ): Promise<{ json: unknown; text: string }>;
+  run(api: VigilApiClient, args: string[], opts: CommandOptions): Promise<CommandResult>;
+}
+
+/** The options a command may read (`vigil --help` lists which command takes which). */
+export interface CommandOptions {
+  reason?: string;
+  scope?: string;
+  segment?: string;
+  fencing?: string;
+  reserved?: boolean;
+  out?: string;
+  controllerUrl?: string;
+  /** The CLI authenticates with Keystone (OS_AUTH_URL set, no --noauth). */
+  keystone?: boolean;
+  /** The CLI's environment: a controller node's master key for monitor secrets, never argv. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** `json` for `--json`, `text` for people; `exitCode` non-zero when the answer is a failure. */
+export interface CommandResult {
+  json: unknown;
+  text: string;
+  exitCode?: number;
 }
 
 type Row = Record<string, unknown>;
@@ -151,13 +169,14 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'release-storm-guard': {
-    usage: 'release-storm-guard --reason "<why>"',
-    summary: 'let automatic fencing resume after a storm (audited)',
+    usage: 'release-storm-guard --reason "<why>" [--scope global|segment:UUID]',
+    summary: 'let automatic fencing resume after a storm (audited); every engaged guard by default',
     args: [],
     reason: true,
-    async run(api, _args, { reason }) {
+    async run(api, _args, { reason, scope }) {
       const json = await api.request<{ released?: Row[] }>('POST', '/vigil/v1/storm-guard/release', {
         reason,
+        ...(scope ? { scope } : {}),
       });
       return show(json, releasedText(json.released ?? []));
     },

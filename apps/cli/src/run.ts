@@ -2,17 +2,18 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '@vigil/config';
 import { VigilApiClient } from './api-client';
 import { loadCliConfig } from './cli-config';
-import { COMMANDS } from './commands';
+import { ALL_COMMANDS } from './registry';
 import { monitorSecret } from './monitor-secret';
 
 const HELP = `vigil — operate a Vigil controller (what Masakari's CLI cannot do)
 
 usage: vigil [--url URL] [--noauth] [--json] <command> [args]
 
-${Object.values(COMMANDS)
-  .map((c) => `  ${c.usage.padEnd(54)} ${c.summary}`)
+${Object.values(ALL_COMMANDS)
+  .map((c) => `  ${c.usage}\n      ${c.summary}`)
   .join('\n')}
-  ${'monitor-secret <host> [--out FILE]'.padEnd(54)} the host monitor's secret (0600 file, or stdout), from the controller's env
+  monitor-secret <host> [--out FILE]
+      the host monitor's secret (0600 file, or stdout), from the controller's env
 
 Authentication as the openstack client: OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME,
 OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME (or OS_APPLICATION_CREDENTIAL_ID/_SECRET).
@@ -33,12 +34,20 @@ export async function runCli(
       json: { type: 'boolean' },
       reason: { type: 'string' },
       out: { type: 'string' },
+      scope: { type: 'string' },
+      segment: { type: 'string' },
+      fencing: { type: 'string' },
+      reserved: { type: 'boolean' },
+      'controller-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const [name, ...args] = positionals;
   if (name === 'monitor-secret' && args[0]) return monitorSecret(args[0], env, out, values.out);
-  const command = name ? COMMANDS[name] : undefined;
+  // Two-word commands (`host enrol`) first, so `vigil host cmp-01` stays the one-word `host`.
+  const twoWords = name && args[0] ? ALL_COMMANDS[`${name} ${args[0]}`] : undefined;
+  if (twoWords) args.shift();
+  const command = twoWords ?? (name ? ALL_COMMANDS[name] : undefined);
   if (values.help || !command) {
     out(HELP);
     return values.help ? 0 : 2;
@@ -56,7 +65,17 @@ export async function runCli(
     config,
     createLogger({ name: 'vigil-cli', level: 'warn', format: 'pretty' }),
   );
-  const result = await command.run(api, args, { reason: values.reason });
+  const result = await command.run(api, args, {
+    reason: values.reason,
+    scope: values.scope,
+    segment: values.segment,
+    fencing: values.fencing,
+    reserved: values.reserved,
+    out: values.out,
+    controllerUrl: values['controller-url'],
+    keystone: config.keystone !== undefined,
+    env,
+  });
   out(values.json ? JSON.stringify(result.json, null, 2) + '\n' : result.text + '\n');
-  return 0;
+  return result.exitCode ?? 0;
 }

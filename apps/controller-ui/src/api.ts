@@ -18,6 +18,8 @@ export interface Incident {
   host: string;
   status: string;
   phase: string;
+  /** Where a run in error or failed would resume: `fencing` (or `received`) = the host is not yet known off. */
+  resumePhase?: string;
   reason?: string;
   segmentId?: string;
   fence?: { mode: string; at: string; detail: string };
@@ -114,6 +116,8 @@ export const api = {
     call<{ host_state: HostState }>('GET', `/vigil/v1/hosts/${encodeURIComponent(host)}/state`),
   releaseGuard: (scope: string, reason: string) =>
     call<unknown>('POST', '/vigil/v1/storm-guard/release', { scope, reason }),
+  pinGuard: (scope: string, pinned: boolean, reason: string) =>
+    call<unknown>('POST', '/vigil/v1/storm-guard/pin', { scope, pinned, reason }),
   incidentAction: (id: string, action: 'retry' | 'abort' | 'confirm-fenced', reason: string) =>
     call<unknown>('POST', `/vigil/v1/incidents/${encodeURIComponent(id)}/${action}`, { reason }),
   reinstate: (host: string, reason: string) =>

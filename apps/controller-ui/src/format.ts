@@ -49,8 +49,16 @@ export interface Advice {
 }
 
 /** What the operator can do about an incident in its current status and phase. */
-export function adviceFor(i: { status: string; phase: string; reason?: string }): Advice | undefined {
-  if (i.status === 'error' && i.phase === 'fencing')
+export function adviceFor(i: {
+  status: string;
+  phase: string;
+  resumePhase?: string;
+  reason?: string;
+}): Advice | undefined {
+  // A run that stopped before the host was known off resumes at fencing: the API then accepts an
+  // operator's confirmation (confirm-fenced), and only then.
+  const awaitsFencing = i.resumePhase === 'fencing' || i.resumePhase === 'received';
+  if (i.status === 'error' && awaitsFencing)
     return {
       text: 'Fencing did not complete. Power the host off by hand, check that it is off, then confirm it fenced; or retry once the BMC answers.',
       actions: ['confirm-fenced', 'retry', 'abort'],
@@ -60,6 +68,11 @@ export function adviceFor(i: { status: string; phase: string; reason?: string })
       text: 'This run stopped on an error. Fix the cause above, then retry; abort stops queued moves.',
       actions: ['retry', 'abort'],
     };
+  if (i.status === 'failed' && awaitsFencing)
+    return {
+      text: 'The host was never confirmed off, so nothing was evacuated. Power it off by hand and confirm it fenced, or retry once the BMC answers.',
+      actions: ['confirm-fenced', 'retry'],
+    };
   if (i.status === 'failed')
     return {
       text: 'Automatic runs are used up. Fix the cause above and retry, or handle the instances by hand.',
@@ -67,10 +80,28 @@ export function adviceFor(i: { status: string; phase: string; reason?: string })
     };
   if (i.status === 'running' && i.phase === 'fencing')
     return {
-      text: 'Waiting for fencing. If the BMC cannot be reached, confirm the host fenced by hand once it is off.',
-      actions: ['confirm-fenced', 'abort'],
+      text: 'Waiting for fencing. Recovery continues once the BMC reads the host off.',
+      actions: ['abort'],
     };
   if (i.status === 'running' || i.status === 'new')
     return { text: 'Recovery is running.', actions: ['abort'] };
   return undefined;
+}
+
+/** What is shown as the domain of hosts that have none, in a segment where others have one. */
+export const NO_DOMAIN = '(no failure domain)';
+
+/**
+ * A segment's hosts by failure domain, sorted by path with hosts without one last, each group in the
+ * order given; a single unnamed group when no host of the segment has a domain.
+ */
+export function byDomain<H extends { failureDomain?: string }>(
+  hosts: readonly H[],
+): Array<[string | undefined, H[]]> {
+  const groups = new Map<string | undefined, H[]>();
+  for (const h of hosts) groups.set(h.failureDomain, [...(groups.get(h.failureDomain) ?? []), h]);
+  if (groups.size === 1 && groups.has(undefined)) return [[undefined, hosts.slice()]];
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a === undefined ? 1 : b === undefined ? -1 : a.localeCompare(b)))
+    .map(([d, members]) => [d ?? NO_DOMAIN, members]);
 }

@@ -11,7 +11,7 @@ import {
   type Session,
   useSession,
 } from './api';
-import { adviceFor, age, sinceFailure, STATE_ORDER, STEP_LABELS } from './format';
+import { adviceFor, age, byDomain, sinceFailure, STATE_ORDER, STEP_LABELS } from './format';
 
 type Live = 'connecting' | 'live' | 'reconnecting';
 
@@ -268,13 +268,25 @@ function Operator({ session, onSignedOut }: { session: Session; onSignedOut: () 
 
 function Guards({ fleet, admin, act }: { fleet: Fleet; admin: boolean; act: (p: Pending) => void }) {
   const engaged = fleet.guards.filter((g) => g.engaged);
-  if (engaged.length === 0) return null;
+  if (engaged.length === 0)
+    return (
+      <p class="guards-clear" data-testid="guards-clear">
+        Storm guard: not engaged, automatic fencing is on.
+      </p>
+    );
   return (
     <section class="guards" data-testid="guards">
       {engaged.map((g) => (
         <div class="guard" key={g.scope} data-testid={`guard-${g.scope}`}>
           <strong>Storm guard {g.scope} is holding automatic fencing back.</strong> {g.reason}
           {g.hosts && g.hosts.length > 0 && <span> Hosts held: {g.hosts.join(', ')}.</span>}
+          {g.pinned && (
+            <span data-testid="guard-pinned">
+              {' '}
+              Pinned by {g.pinnedBy ?? 'an operator'}
+              {g.pinReason ? ` (${g.pinReason})` : ''}: it stays engaged until released.
+            </span>
+          )}
           {admin && (
             <button
               type="button"
@@ -291,7 +303,24 @@ function Guards({ fleet, admin, act }: { fleet: Fleet; admin: boolean; act: (p: 
               Release…
             </button>
           )}
-          <span class="hint"> Pinning a guard is not offered: the API has no pin route yet.</span>
+          {admin && (
+            <button
+              type="button"
+              data-testid={g.pinned ? 'unpin-guard' : 'pin-guard'}
+              onClick={() =>
+                act({
+                  title: g.pinned
+                    ? `Unpin storm guard ${g.scope} (it may then release itself once the storm is over)`
+                    : `Pin storm guard ${g.scope} (it will not release itself)`,
+                  host: g.hosts?.join(', ') || g.scope,
+                  needsReason: true,
+                  run: (reason) => api.pinGuard(g.scope, !g.pinned, reason),
+                })
+              }
+            >
+              {g.pinned ? 'Unpin…' : 'Pin…'}
+            </button>
+          )}
         </div>
       ))}
     </section>
@@ -407,11 +436,22 @@ function FleetView(props: {
                 {admin && <th>Actions</th>}
               </tr>
             </thead>
-            <tbody>
-              {hosts.map((h) => (
-                <HostRow key={h.name} h={h} now={now} admin={admin} act={act} onIncident={onIncident} />
-              ))}
-            </tbody>
+            {byDomain(hosts).map(([domain, members]) => (
+              <tbody key={domain ?? ''} data-testid={domain === undefined ? undefined : `domain-${domain}`}>
+                {domain !== undefined && (
+                  <tr class="domain">
+                    <th colSpan={admin ? 6 : 5}>
+                      Failure domain {domain} · {members.length} hosts
+                      {members.some((h) => h.state !== 'up') &&
+                        ` · ${members.filter((h) => h.state !== 'up').length} not up`}
+                    </th>
+                  </tr>
+                )}
+                {members.map((h) => (
+                  <HostRow key={h.name} h={h} now={now} admin={admin} act={act} onIncident={onIncident} />
+                ))}
+              </tbody>
+            ))}
           </table>
         </details>
       ))}
@@ -457,6 +497,7 @@ function HostRow(props: {
         <td class="actions">
           <button
             type="button"
+            data-testid={`action-maintenance-${h.name}`}
             onClick={() =>
               act({
                 title: h.onMaintenance ? 'Take out of maintenance' : 'Put into maintenance',
@@ -471,6 +512,7 @@ function HostRow(props: {
           {['fenced', 'failed', 'maintenance'].includes(h.state) && (
             <button
               type="button"
+              data-testid={`action-reinstate-${h.name}`}
               onClick={() =>
                 act({
                   title: 'Reinstate',

@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createLogger } from '@vigil/config';
-import { waitFor } from '@vigil/testing';
-import { startDemoStack } from '../../../apps/cloud-sim/src/demo/demo-stack';
-import { parseScenario } from '../../../apps/cloud-sim/src/scenario/scenario';
+import { allHostsUp, startSimulatedCloud } from '../../../test/integration/cloud-sim-support/simulated-cloud';
 import { buildUi, CHROMIUM, launchChromium } from '../../../test/integration/operator-view-support/browser';
 import { type BenchResult } from '../report';
 
@@ -31,33 +27,25 @@ export async function operatorView(): Promise<BenchResult> {
   // `npm run bench` runs from the repository root (as the other benchmarks assume).
   const root = resolve('.');
   buildUi(root);
-  const workDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ui-'));
-  const logger = createLogger({ name: 'bench', level: 'warn' });
-  // 1,000 monitors each warn while the controller starts: only errors.
-  const monitorLogger = createLogger({ name: 'bench-monitors', level: 'error' });
-  const stack = await startDemoStack({
-    scenario: parseScenario({
+  const cloud = await startSimulatedCloud({
+    scenario: {
       hosts: HOSTS,
       hostsPerRack: 20,
       segments: 10,
       instances: 2000,
       timing: { heartbeatIntervalMs: 5_000 },
-      ports: { api: 0 },
-    }),
-    workDir,
+    },
     controllerMainJs: join(root, 'dist/apps/controller/main.js'),
-    logger,
-    monitorLogger,
+    logger: createLogger({ name: 'bench', level: 'warn' }),
+    // 1,000 monitors each warn while the controller starts: only errors.
+    monitorLogger: createLogger({ name: 'bench-monitors', level: 'error' }),
     controllerConfig: { detection: { heartbeatTimeoutMs: 20_000 } },
   });
+  const stack = cloud.stack;
   const browser = await launchChromium();
   const runs: PageRun[] = [];
   try {
-    await waitFor(async () => ((await stack.api.cluster()).up ?? []).length === HOSTS, {
-      timeoutMs: 300_000,
-      intervalMs: 1_000,
-      what: `all ${HOSTS} hosts up`,
-    });
+    await allHostsUp(stack, 300_000);
     for (let i = 0; i < RUNS; i++) {
       const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       // Sign in once through the API of the page (noauth: any token), then measure a cold load.
@@ -106,8 +94,7 @@ export async function operatorView(): Promise<BenchResult> {
     }
   } finally {
     await browser.close();
-    await stack.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    await cloud.stop();
   }
   const median = (k: keyof PageRun): number => {
     const v = runs.map((r) => r[k]).sort((a, b) => a - b);

@@ -161,7 +161,12 @@ export const intakeSchema = z
   })
   .strict();
 
-const componentPolicy = z.enum(['fence-and-evacuate', 'disable', 'alert']);
+/**
+ * A data-plane component (OVS, libvirt) dead on a heartbeating host: `evacuate` (still failed after
+ * `dataPlaneGraceMs`: fence, then evacuate), `disable` (disable nova-compute + alert), `alert`.
+ * `fence-and-evacuate` is the former name of `evacuate` (same behaviour, grace included).
+ */
+const componentPolicy = z.enum(['evacuate', 'fence-and-evacuate', 'disable', 'alert']);
 
 /** Per-segment storm limits; a segment's own detection policy can override each key. */
 export const stormGuardSchema = z
@@ -172,6 +177,12 @@ export const stormGuardSchema = z
     maxFailedPercent: z.number().min(0).max(100).default(33),
     /** More than this many suspect hosts of a segment within the window suspends fencing there. Unset = no absolute cap. */
     maxFailedHosts: z.number().int().min(1).optional(),
+    /**
+     * An engaged guard releases itself once the hosts it counted heartbeat again (those still silent
+     * would not trip it alone) and this long passed with no new storm, ms; audited as `vigil`. 0 = only
+     * operators release. Default 120000. A pinned guard never releases itself.
+     */
+    selfReleaseQuietMs: z.number().int().min(0).default(120_000),
   })
   .strict();
 
@@ -192,11 +203,24 @@ export const detectionPolicySchema = z
       .array(z.enum(['nova', 'bmc', 'peers', 'masakari', 'alerts']))
       .min(1)
       .default(['nova', 'bmc', 'peers', 'masakari', 'alerts']),
-    /** OVS dead on a heartbeating host. Default `disable` (disable nova-compute + alert, no fencing). */
-    ovs: componentPolicy.default('disable'),
+    /** OVS dead on a heartbeating host. Default `evacuate` (its instances have no network; see docs/detection.md). */
+    ovs: componentPolicy.default('evacuate'),
     /** libvirt dead on a heartbeating host. Default `disable`. */
     libvirt: componentPolicy.default('disable'),
     stormGuard: stormGuardSchema.default(stormGuardSchema.parse({})),
+    /**
+     * How long a data-plane component (OVS, libvirt) with policy `evacuate` may stay failed on a
+     * heartbeating host before the host is fenced and evacuated, ms. Default 60000.
+     */
+    dataPlaneGraceMs: z.number().int().min(0).default(60_000),
+    /**
+     * Two or more hosts of one failure domain going silent within `correlatedSilenceWindowMs` of each
+     * other while their BMCs read On look like a network event: fencing them is held this long after
+     * each went silent, then each is judged alone on fresh evidence, ms. 0 = no hold. Default 60000.
+     */
+    correlatedSilenceHoldMs: z.number().int().min(0).default(60_000),
+    /** Silences in one failure domain starting within this of each other are correlated, ms. Default 10000. */
+    correlatedSilenceWindowMs: z.number().int().min(0).default(10_000),
     /**
      * An outside COMPUTE_HOST STOPPED notification (masakari-monitors, a script, an operator) about a
      * host Vigil sees alive: `evidence` (default) records it and ends it `ignored`; `order` recovers
@@ -226,6 +250,17 @@ export const detectionSchema = detectionPolicySchema
     cliffWindowMs: z.number().int().min(100).default(10_000),
     /** Below this many monitored hosts the cliff detector stays off (one host of two is not a cliff). Default 4. */
     cliffMinHosts: z.number().int().min(2).default(4),
+    /**
+     * Failure-domain path of each host (`region/row/rack/switch`, `/`-separated, e.g.
+     * `dc1/row-2/rack-07`): hosts with the same path share a switch, PDU or rack, so their correlated
+     * silence is held (`correlatedSilenceHoldMs`). Hosts not listed have no domain. Default {}.
+     */
+    failureDomains: z
+      .record(
+        z.string().min(1).max(255),
+        z.string().regex(/^[A-Za-z0-9._:-]+(\/[A-Za-z0-9._:-]+)*$/, 'a /-separated path of names'),
+      )
+      .default({}),
   })
   .strict();
 

@@ -32,6 +32,8 @@ export interface Candidate {
   fenceCandidate: boolean;
   silent: boolean;
   failedComponents: string[];
+  /** When each failed component was first seen failed. */
+  failedSince?: Record<string, number>;
   actions: DetectionAction[];
   /** In maintenance: heartbeating with every component ok now ('unknown' while a new leader listens). */
   healthy?: boolean | 'unknown';
@@ -43,6 +45,7 @@ export function triage(
   prev: HostRecord | undefined,
   policy: DetectionPolicy,
   base: Pick<Candidate, 'observation' | 'policy' | 'prev'>,
+  now: number,
 ): Candidate {
   const components = o.heartbeat?.components ?? {};
   const failed = Object.keys(components)
@@ -51,36 +54,52 @@ export function triage(
   const alreadyTriaged = new Set(prev?.failedComponents ?? []);
   const actions: DetectionAction[] = [];
   const fenceFor: string[] = [];
+  const inGrace: string[] = [];
+  const failedSince: Record<string, number> = {};
   for (const name of failed) {
     const what = componentPolicy(name, policy);
-    if (what === 'fence-and-evacuate') fenceFor.push(name);
+    const since = prev?.failedSince?.[name] ?? now;
+    failedSince[name] = since;
+    // Past the grace the instances have had no network (OVS) or hypervisor (libvirt) for too long.
+    if (what === 'evacuate' || what === 'fence-and-evacuate') {
+      if (now - since >= policy.dataPlaneGraceMs) fenceFor.push(name);
+      else inGrace.push(name);
+    }
     if (alreadyTriaged.has(name)) continue;
     const reason = `${name} failed on heartbeating host ${o.host}: ${components[name]?.reason ?? 'no reason given'}`;
-    if (what === 'disable' || what === 'fence-and-evacuate')
-      actions.push({ kind: 'disable-compute', host: o.host, component: name, reason });
+    if (what !== 'alert') actions.push({ kind: 'disable-compute', host: o.host, component: name, reason });
     actions.push({ kind: 'alert', host: o.host, reason });
   }
-  const evidence = { components: Object.fromEntries(failed.map((n) => [n, components[n]])) };
+  const evidence = {
+    components: Object.fromEntries(failed.map((n) => [n, components[n]])),
+    failedSince,
+  };
+  const grace = `${policy.dataPlaneGraceMs} ms`;
   if (fenceFor.length > 0)
     return {
       ...base,
       state: 'failed',
-      reason: `${fenceFor.join(', ')} failed; segment policy is fence-and-evacuate`,
+      reason: `${fenceFor.join(', ')} failed for over ${grace} on a heartbeating host; segment policy is evacuate (fence, then evacuate)`,
       evidence,
       fenceCandidate: true,
       silent: false,
       failedComponents: failed,
+      failedSince,
       actions,
     };
   if (failed.length > 0)
     return {
       ...base,
       state: 'degraded',
-      reason: `${failed.join(', ')} failed`,
+      reason:
+        inGrace.length > 0
+          ? `${failed.join(', ')} failed; ${inGrace.join(', ')} evacuated if still failed ${grace} after it failed`
+          : `${failed.join(', ')} failed`,
       evidence,
       fenceCandidate: false,
       silent: false,
       failedComponents: failed,
+      failedSince,
       actions,
     };
   const reason =

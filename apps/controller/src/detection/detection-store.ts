@@ -11,12 +11,14 @@ import {
   type TimelineEntry,
 } from './model';
 
-/** An operator's storm-guard release, kept for audit. */
+/** A storm-guard release (an operator's, or Vigil's self-release), a pin or an unpin, kept for audit. */
 export interface GuardAuditEntry {
   at: number;
   scope: StormScope;
   by: string;
   reason: string;
+  /** Absent for releases (the original entries); `pin` / `unpin` for pins. */
+  action?: 'release' | 'pin' | 'unpin';
 }
 
 /** Evidence entries kept per host (newest first). */
@@ -90,6 +92,11 @@ export class DetectionStore {
         .ltrim(this.keys.audit, 0, AUDIT_KEPT - 1)
         .exec(),
     );
+  }
+
+  /** The leader's own audit entries (a self-release), written with its other fenced writes. */
+  auditOp(audit: GuardAuditEntry): FencedOp {
+    return { op: 'lpush-trim', key: this.keys.audit, value: JSON.stringify(audit), max: AUDIT_KEPT };
   }
 
   async readAudit(limit: number): Promise<GuardAuditEntry[]> {

@@ -19,6 +19,8 @@ export interface HostStateView {
   since: number;
   generation: number;
   segmentUuid: string;
+  /** Failure-domain path from `detection.failureDomains`; absent when the host has none. */
+  failureDomain?: string;
   incidentId?: string;
   note?: string;
   /** In maintenance: heartbeating with every component ok since then (what reinstate's probation counts). */
@@ -47,7 +49,8 @@ export class DetectionViewService {
     const record = await this.store.readRecord(host);
     if (!record) throw new VigilError(ErrorCode.NOT_FOUND, `No detection state for host ${host}.`);
     const timeline = await this.store.readTimeline(host, this.config.detection.timelineMaxEntries);
-    return { ...viewOf(record), timeline };
+    const failureDomain = this.config.detection.failureDomains[host];
+    return { ...viewOf(record), ...(failureDomain !== undefined ? { failureDomain } : {}), timeline };
   }
 
   async cluster(): Promise<ClusterView> {
@@ -63,6 +66,10 @@ export class DetectionViewService {
     for (const r of records.values()) hostsByState[r.state].push(r.host);
     for (const list of Object.values(hostsByState)) list.sort();
     return { hostsByState, stormGuards: [...guards.values()], leadership };
+  }
+
+  async pin(scope: StormScope, pinned: boolean, by: string, reason: string): Promise<StormGuardState> {
+    return pinGuard(this.store, this.logger, { scope, pinned, by, reason });
   }
 
   async stormGuards(): Promise<{ guards: StormGuardState[]; audit: GuardAuditEntry[] }> {
@@ -88,18 +95,60 @@ export class DetectionViewService {
     const released: StormGuardState[] = [];
     for (const g of engaged) {
       const next: StormGuardState = {
-        ...g,
+        ...unpinned(g),
         engaged: false,
         releasedAt: now,
         releasedBy: by,
         releaseReason: reason,
       };
-      await this.store.writeRelease(next, { at: now, scope: g.scope, by, reason });
+      await this.store.writeRelease(next, { at: now, scope: g.scope, by, reason, action: 'release' });
       released.push(next);
       this.logger.warn({ scope: g.scope, by, reason }, `storm guard ${g.scope} released by an operator`);
     }
     return released;
   }
+}
+
+/**
+ * Pins (or unpins) an engaged guard: a pinned guard never releases itself, only an operator's release
+ * ends it (and clears the pin). Audited like a release.
+ */
+export async function pinGuard(
+  store: DetectionStore,
+  logger: Logger,
+  input: { scope: StormScope; pinned: boolean; by: string; reason: string },
+): Promise<StormGuardState> {
+  const guard = (await store.readGuards()).get(input.scope);
+  if (!guard?.engaged)
+    throw new VigilError(
+      ErrorCode.CONFLICT,
+      `Storm guard ${input.scope} is not engaged; only an engaged guard can be pinned.`,
+    );
+  const now = Date.now();
+  const next: StormGuardState = input.pinned
+    ? { ...guard, pinned: true, pinnedBy: input.by, pinnedAt: now, pinReason: input.reason }
+    : unpinned(guard);
+  await store.writeRelease(next, {
+    at: now,
+    scope: input.scope,
+    by: input.by,
+    reason: input.reason,
+    action: input.pinned ? 'pin' : 'unpin',
+  });
+  logger.warn(
+    { scope: input.scope, by: input.by, reason: input.reason },
+    `storm guard ${input.scope} ${input.pinned ? 'pinned' : 'unpinned'} by an operator`,
+  );
+  return next;
+}
+
+function unpinned(guard: StormGuardState): StormGuardState {
+  const copy = { ...guard };
+  delete copy.pinned;
+  delete copy.pinnedBy;
+  delete copy.pinnedAt;
+  delete copy.pinReason;
+  return copy;
 }
 
 function viewOf(r: HostRecord): Omit<HostStateView, 'timeline'> {

@@ -25,6 +25,17 @@ const releaseBodySchema = z
   })
   .strict();
 
+const pinBodySchema = z
+  .object({
+    /** `global` or `segment:<uuid>`: the engaged guard to pin or unpin. */
+    scope: z.string().regex(/^(global|segment:[A-Za-z0-9-]+)$/),
+    /** true = never releases itself; false = back to self-release. */
+    pinned: z.boolean(),
+    /** Why: kept in the audit trail. */
+    reason: z.string().trim().min(3).max(1024),
+  })
+  .strict();
+
 const policyBodySchema = z.object({ detection_policy: z.record(z.string(), z.unknown()) }).strict();
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -102,6 +113,24 @@ export class DetectionController {
     const released = await this.view.release(by, input.reason, input.scope as StormScope | undefined);
     for (const guard of released) this.metrics?.stormGuardActive(guard.scope, false);
     return { released };
+  }
+
+  @Post('storm-guard/pin')
+  @HttpCode(200)
+  @ApiDoc({
+    tag: 'vigil',
+    summary: 'Pin an engaged storm guard (it never releases itself) or unpin it (audited)',
+    body: pinBodySchema,
+    success: { status: 200, description: '{"storm_guard": {...}}' },
+    errors: { 400: 'bad scope or missing reason', 409: 'guard not engaged' },
+  })
+  async pin(@Body() body: unknown, @Req() req: Request): Promise<{ storm_guard: StormGuardState }> {
+    const input = parse(pinBodySchema, body);
+    authorize(req, this.config, 'vigil:storm-guard:release');
+    const by = req.caller?.userName ?? req.caller?.userId ?? 'unknown';
+    return {
+      storm_guard: await this.view.pin(input.scope as StormScope, input.pinned, by, input.reason),
+    };
   }
 
   @Get('segments/:segment_uuid/detection-policy')

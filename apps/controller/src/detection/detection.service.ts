@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { type ControllerConfig, type Logger } from '@vigil/config';
 import { HEARTBEAT_BACKOFF_MAX_MS } from '@vigil/heartbeat';
+import { IncidentEventPublisher } from '../events/incident-event-publisher';
 import { VigilMetrics } from '../health/vigil-metrics';
 import { IntakeService } from '../intake/intake.service';
 import { IntakeStore } from '../intake/intake-store';
@@ -18,12 +19,16 @@ import { evaluate } from './evaluate';
 import { openIncidentOnce } from './incident-guard';
 import {
   type DetectionAction,
+  type DetectionOutput,
   type DetectionPolicy,
   type Evidence,
   type HeartbeatSighting,
   type HostObservation,
   type HostRecord,
   type ProbeResults,
+  SELF_RELEASE_BY,
+  type StormGuardState,
+  type StormScope,
 } from './model';
 import {
   clockOffsetMaxMs,
@@ -89,6 +94,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     private readonly intakeStore: IntakeStore,
     private readonly ports: DetectionPorts,
     @Optional() private readonly metrics?: VigilMetrics,
+    @Optional() private readonly events?: IncidentEventPublisher,
   ) {
     this.defaults = defaultPolicy(config.detection);
   }
@@ -98,6 +104,17 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
       const counts: Record<string, number> = {};
       for (const record of (await this.store.readRecords()).values())
         counts[record.state] = (counts[record.state] ?? 0) + 1;
+      return counts;
+    });
+    this.metrics?.observeFailureDomains(async () => {
+      const domains = this.config.detection.failureDomains;
+      const counts: Record<string, Record<string, number>> = {};
+      for (const record of (await this.store.readRecords()).values()) {
+        const domain = domains[record.host];
+        if (domain === undefined) continue;
+        const byState = (counts[domain] ??= {});
+        byState[record.state] = (byState[record.state] ?? 0) + 1;
+      }
       return counts;
     });
     this.metrics?.observeStormGuards(async () => {
@@ -118,6 +135,33 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
   /** Evidence from other parts of Vigil (Masakari notifications, alerts). Any replica may call it. */
   async recordEvidence(host: string, evidence: Evidence): Promise<void> {
     await this.store.appendEvidence(host, evidence, this.config.detection.evidenceMaxAgeMs);
+  }
+
+  /**
+   * An outside COMPUTE_HOST notification about a host Vigil sees alive ended `ignored` (issue 13): a
+   * metric, a CloudEvent `io.vigil.notification.ignored`, and a detection event beside the host's
+   * timeline. Best effort: the notification's own record already holds the reason.
+   */
+  async outsideReportIgnored(host: string, incidentId: string, reason: string): Promise<void> {
+    this.metrics?.outsideNotificationIgnored();
+    this.events?.publish({ type: 'notification.ignored', host, incidentId, data: { reason } });
+    if (!this.lease.isLeader) return;
+    try {
+      await this.lease.writeFenced([
+        this.store.eventOp({
+          at: Date.now(),
+          kind: 'outside-notification-ignored',
+          host,
+          incidentId,
+          reason,
+        }),
+      ]);
+    } catch (err) {
+      this.logger.warn(
+        { err, host, incidentId },
+        'could not record the ignored notification as a detection event',
+      );
+    }
   }
 
   /** The policy that applies to a segment (stored override over config defaults). */
@@ -176,7 +220,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
           : {}),
       });
     }
-    const out = evaluate({
+    const evaluated = evaluate({
       now,
       observingSince,
       hosts: hosts.map((h) =>
@@ -186,11 +230,26 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
       guards,
       policyOf,
       settings: this.config.detection,
+      domainOf: (host) => this.config.detection.failureDomains[host],
     });
+    const out = await this.withoutStaleGuardWrites(evaluated, guards);
     const ops: FencedOp[] = [
       ...out.records.map((r) => this.store.recordOp(r)),
       ...out.timeline.map((t) => this.store.timelineOp(t, this.config.detection.timelineMaxEntries)),
       ...out.guards.map((g) => this.store.guardOp(g)),
+      ...out.actions.flatMap((a) =>
+        a.kind === 'storm-guard-released'
+          ? [
+              this.store.auditOp({
+                at: now,
+                scope: a.guard.scope,
+                by: a.guard.releasedBy ?? SELF_RELEASE_BY,
+                reason: a.guard.releaseReason ?? 'self-release',
+                action: 'release',
+              }),
+            ]
+          : [],
+      ),
       ...out.actions
         .filter((a) => a.kind !== 'open-incident')
         .map((a) => this.store.eventOp({ at: now, ...a })),
@@ -211,6 +270,36 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     for (const action of out.actions) await this.execute(action, records);
   }
 
+  /**
+   * An operator's pin or release lands on any replica straight into Redis while this sweep ran: our
+   * writes of those guards (a quiet mark, a self-release) were computed from what it replaced, so they
+   * are dropped; the next sweep starts from the operator's version.
+   */
+  private async withoutStaleGuardWrites(
+    out: DetectionOutput,
+    readAtStart: ReadonlyMap<StormScope, StormGuardState>,
+  ): Promise<DetectionOutput> {
+    if (out.guards.length === 0) return out;
+    const latest = await this.store.readGuards();
+    const stale = new Set(
+      out.guards
+        .map((g) => g.scope)
+        .filter((scope) => JSON.stringify(latest.get(scope)) !== JSON.stringify(readAtStart.get(scope))),
+    );
+    if (stale.size === 0) return out;
+    return {
+      ...out,
+      guards: out.guards.filter((g) => !stale.has(g.scope)),
+      actions: out.actions.filter(
+        (a) =>
+          !(
+            (a.kind === 'storm-guard-engaged' || a.kind === 'storm-guard-released') &&
+            stale.has(a.guard.scope)
+          ),
+      ),
+    };
+  }
+
   private async execute(action: DetectionAction, records: Map<string, HostRecord>): Promise<void> {
     try {
       switch (action.kind) {
@@ -219,8 +308,29 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
           this.metrics?.stormGuardActive(action.guard.scope, true);
           this.logger.error(
             { scope: action.guard.scope, hosts: action.guard.hosts, reason: action.guard.reason },
-            `storm guard engaged for ${action.guard.scope}: automatic fencing suspended until an operator releases it`,
+            `storm guard engaged for ${action.guard.scope}: automatic fencing suspended until the storm is over (or an operator releases it)`,
           );
+          this.events?.publish({
+            type: 'storm-guard.engaged',
+            host: action.guard.scope,
+            data: { scope: action.guard.scope, reason: action.guard.reason, hosts: action.guard.hosts },
+          });
+          return;
+        case 'storm-guard-released':
+          this.metrics?.stormGuardActive(action.guard.scope, false);
+          this.logger.warn(
+            { scope: action.guard.scope, by: action.guard.releasedBy, reason: action.guard.releaseReason },
+            `storm guard ${action.guard.scope} released itself`,
+          );
+          this.events?.publish({
+            type: 'storm-guard.released',
+            host: action.guard.scope,
+            data: {
+              scope: action.guard.scope,
+              by: action.guard.releasedBy,
+              reason: action.guard.releaseReason,
+            },
+          });
           return;
         case 'alert':
           this.logger.warn({ host: action.host, reason: action.reason }, 'host component alert');

@@ -92,7 +92,12 @@ function rec(host: string, state: HostRecord['state'], extra: Partial<HostRecord
 function run(
   hosts: HostSpec[],
   previous: HostRecord[] = [],
-  opts: { policy?: Partial<DetectionPolicy>; guards?: StormGuardState[]; observingSince?: number } = {},
+  opts: {
+    policy?: Partial<DetectionPolicy>;
+    guards?: StormGuardState[];
+    observingSince?: number;
+    domains?: Record<string, string>;
+  } = {},
 ) {
   const input: DetectionInput = {
     now: NOW,
@@ -102,6 +107,7 @@ function run(
     guards: new Map<StormScope, StormGuardState>((opts.guards ?? []).map((g) => [g.scope, g])),
     policyOf: () => ({ ...policy, ...opts.policy }),
     settings,
+    domainOf: (host) => opts.domains?.[host],
   };
   const out = evaluate(input);
   const stateOf = (h: string): string | undefined =>
@@ -355,9 +361,15 @@ describe('evaluate: component triage', () => {
     { comp: 'ovs', pol: { ovs: 'alert' as const }, state: 'degraded', actions: ['alert:h'] },
     {
       comp: 'ovs',
-      pol: { ovs: 'fence-and-evacuate' as const },
+      pol: { ovs: 'fence-and-evacuate' as const, dataPlaneGraceMs: 0 },
       state: 'failed',
       actions: ['disable-compute:h', 'alert:h', 'open-incident:h'],
+    },
+    {
+      comp: 'ovs',
+      pol: { ovs: 'evacuate' as const },
+      state: 'degraded',
+      actions: ['disable-compute:h', 'alert:h'],
     },
     { comp: 'libvirtd', pol: { libvirt: 'alert' as const }, state: 'degraded', actions: ['alert:h'] },
     {
@@ -375,6 +387,31 @@ describe('evaluate: component triage', () => {
     );
     expect(stateOf('h')).toBe(state);
     expect(actionKinds).toEqual(actions);
+  });
+
+  it('evacuate: disabled at once, fenced only once the component stayed failed for dataPlaneGraceMs', () => {
+    const pol = { ovs: 'evacuate' as const, dataPlaneGraceMs: 60_000 };
+    const failedAt = NOW - 59_000;
+    const prev = rec('h', 'degraded', { failedComponents: ['ovs'], failedSince: { ovs: failedAt } });
+    const early = run([{ host: 'h', lastHbAgo: 100, components: { ovs: 'failed' } }, ...healthy(5)], [prev], {
+      policy: pol,
+    });
+    expect(early.out.records.find((r) => r.host === 'h')).toBeUndefined();
+    expect(early.actionKinds).toEqual([]);
+    const late = run(
+      [{ host: 'h', lastHbAgo: 100, components: { ovs: 'failed' } }, ...healthy(5)],
+      [{ ...prev, failedSince: { ovs: NOW - 60_000 } }],
+      { policy: pol },
+    );
+    expect(late.stateOf('h')).toBe('failed');
+    expect(late.actionKinds).toEqual(['open-incident:h']);
+    expect(late.out.timeline[0]?.reason).toContain('segment policy is evacuate (fence, then evacuate)');
+    // Restarted within the grace: back up, nothing fenced, and a later failure starts a new grace.
+    const healed = run([{ host: 'h', lastHbAgo: 100, components: { ovs: 'ok' } }, ...healthy(5)], [prev], {
+      policy: pol,
+    });
+    expect(healed.stateOf('h')).toBe('up');
+    expect(healed.out.records.find((r) => r.host === 'h')?.failedSince).toBeUndefined();
   });
 
   it('nova-compute is never fenced, whatever the policy', () => {
@@ -461,5 +498,60 @@ describe('evaluate: maintenance and recovery-owned states', () => {
     const { out } = run([{ host: 'h', lastHbAgo: 9000, probes: { nova: 'down' } }], [rec('h', state)]);
     expect(out.records).toEqual([]);
     expect(out.actions).toEqual([]);
+  });
+});
+
+describe('evaluate: correlated silence in one failure domain', () => {
+  const domains = { a: 'dc1/rack-1', b: 'dc1/rack-1', c: 'dc1/rack-2' };
+  const dead = (host: string, bmc: 'on' | 'off' | 'unknown' = 'on'): HostSpec => ({
+    host,
+    lastHbAgo: 4000,
+    probes: { nova: 'down', bmc },
+  });
+  const opts = { domains, policy: { correlatedSilenceHoldMs: 30_000, correlatedSilenceWindowMs: 10_000 } };
+
+  it('two hosts of one rack silent with BMCs On: held as suspect, with the domain and the end of the hold', () => {
+    const { out, stateOf, actionKinds } = run([dead('a'), dead('b'), ...healthy(10)], [], opts);
+    expect([stateOf('a'), stateOf('b')]).toEqual(['suspect', 'suspect']);
+    expect(actionKinds).toEqual([]);
+    const note = out.records.find((r) => r.host === 'a')?.note;
+    expect(note).toContain('correlated silence in failure domain dc1/rack-1 with b (BMCs On)');
+    expect(note).toContain(new Date(NOW + 30_000).toISOString());
+  });
+
+  it('after the hold each is judged alone on its evidence', () => {
+    const prev = (h: string) =>
+      rec(h, 'suspect', { generation: 1, silentSince: NOW - 30_000, since: NOW - 30_000 });
+    const { stateOf, actionKinds } = run(
+      [dead('a'), dead('b'), ...healthy(10)],
+      [prev('a'), prev('b')],
+      opts,
+    );
+    expect([stateOf('a'), stateOf('b')]).toEqual(['failed', 'failed']);
+    expect(actionKinds).toEqual(['open-incident:a', 'open-incident:b']);
+  });
+
+  it('a BMC reading Off ends the hold for that host only', () => {
+    const { stateOf } = run([dead('a', 'off'), dead('b'), dead('x'), ...healthy(10)], [], {
+      ...opts,
+      domains: { ...domains, x: 'dc1/rack-1' },
+    });
+    expect([stateOf('a'), stateOf('b'), stateOf('x')]).toEqual(['failed', 'suspect', 'suspect']);
+  });
+
+  it('hosts of different racks failing together are independent: both confirmed at once', () => {
+    const { stateOf, actionKinds } = run([dead('a'), dead('c'), ...healthy(10)], [], opts);
+    expect([stateOf('a'), stateOf('c')]).toEqual(['failed', 'failed']);
+    expect(actionKinds).toEqual(['open-incident:a', 'open-incident:c']);
+  });
+
+  it('no hold when the policy sets 0, or the hosts have no domain', () => {
+    const off = run([dead('a'), dead('b'), ...healthy(10)], [], {
+      ...opts,
+      policy: { correlatedSilenceHoldMs: 0 },
+    });
+    expect([off.stateOf('a'), off.stateOf('b')]).toEqual(['failed', 'failed']);
+    const none = run([dead('a'), dead('b'), ...healthy(10)], [], { policy: opts.policy });
+    expect([none.stateOf('a'), none.stateOf('b')]).toEqual(['failed', 'failed']);
   });
 });

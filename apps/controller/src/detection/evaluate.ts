@@ -11,6 +11,7 @@ import {
   type HostState,
   type TimelineEntry,
 } from './model';
+import { correlatedSilences } from './failure-domains';
 import { assessStorm, holdingGuard, type Episode } from './storm-guard';
 
 /**
@@ -43,7 +44,11 @@ export function evaluate(input: DetectionInput): DetectionOutput {
     if (c.state === 'maintenance') continue;
     const seg = c.observation.segmentUuid;
     segmentSizes.set(seg, (segmentSizes.get(seg) ?? 0) + 1);
-    if (c.fenceCandidate || EPISODE_STATES.has(c.state))
+    // A BMC reading Off (out of band) is no ambiguous silence: such a host is neither counted by the
+    // storm guards nor held by them (fencing it is a read-back; evacuating it is what a rack power
+    // loss needs). The guards are for silence that might be our own network.
+    const poweredOff = c.observation.probes?.bmc === 'off';
+    if ((c.fenceCandidate || EPISODE_STATES.has(c.state)) && !poweredOff)
       episodes.push({
         host: c.observation.host,
         segmentUuid: seg,
@@ -52,25 +57,48 @@ export function evaluate(input: DetectionInput): DetectionOutput {
       });
   }
   const storm = assessStorm({ now, episodes, segmentSizes, guards: input.guards, policyOf, settings });
+  const correlated = correlatedSilences(
+    candidates
+      .filter((c) => c.silent && EPISODE_STATES.has(c.state))
+      .map((c) => ({
+        host: c.observation.host,
+        domain: input.domainOf?.(c.observation.host),
+        startedAt: episodeStart(c, now),
+        bmc: c.observation.probes?.bmc ?? 'unknown',
+        windowMs: c.policy.correlatedSilenceWindowMs,
+      })),
+  );
 
   const records: HostRecord[] = [];
   const timeline: TimelineEntry[] = [];
-  const actions: DetectionAction[] = storm.newlyEngaged.map((guard) => ({
-    kind: 'storm-guard-engaged',
-    guard,
-  }));
+  const actions: DetectionAction[] = [
+    ...storm.newlyEngaged.map((guard): DetectionAction => ({ kind: 'storm-guard-engaged', guard })),
+    ...storm.selfReleased.map((guard): DetectionAction => ({ kind: 'storm-guard-released', guard })),
+  ];
   for (const c of candidates) {
     const host = c.observation.host;
     const prev = c.prev;
     const { reason } = c;
     let { state } = c;
     let note: string | undefined;
+    let evidence = c.evidence;
     if (state === 'failed' && prev?.state !== 'failed') {
       const guard = holdingGuard(storm.guards, c.observation.segmentUuid);
-      const held = c.policy.suspectHoldMs > 0 && now - episodeStart(c, now) < c.policy.suspectHoldMs;
-      if (guard) {
+      const started = episodeStart(c, now);
+      const held = c.policy.suspectHoldMs > 0 && now - started < c.policy.suspectHoldMs;
+      const correlation = c.silent ? correlated.get(host) : undefined;
+      const domainHoldEnds = started + c.policy.correlatedSilenceHoldMs;
+      if (guard && c.observation.probes?.bmc !== 'off') {
         state = 'suspect';
         note = `fencing suspended by storm guard ${guard.scope}`;
+      } else if (correlation && now < domainHoldEnds) {
+        // A switch or link event silences a whole domain of running hosts: wait it out, then judge
+        // each host alone on evidence gathered after the hold.
+        state = 'suspect';
+        note =
+          `correlated silence in failure domain ${correlation.domain} with ${correlation.with.join(', ')} ` +
+          `(BMCs On): fencing held until ${new Date(domainHoldEnds).toISOString()}, then judged alone`;
+        evidence = { ...evidence, correlatedSilence: { ...correlation, holdEndsAt: domainHoldEnds } };
       } else if (held && c.silent) {
         state = 'suspect';
         note = 'confirmed; holding suspectHoldMs so a storm is counted first';
@@ -86,6 +114,7 @@ export function evaluate(input: DetectionInput): DetectionOutput {
       since: prev && prev.state === state ? prev.since : now,
       generation,
       failedComponents: c.failedComponents,
+      ...(c.failedSince && Object.keys(c.failedSince).length > 0 ? { failedSince: c.failedSince } : {}),
       ...(inEpisode ? { silentSince: newEpisode ? now : (prev?.silentSince ?? now) } : {}),
       ...(inEpisode && !newEpisode && prev?.incidentId ? { incidentId: prev.incidentId } : {}),
       ...(RECOVERY_STATES.has(state) && prev?.incidentId ? { incidentId: prev.incidentId } : {}),
@@ -101,7 +130,7 @@ export function evaluate(input: DetectionInput): DetectionOutput {
         to: state,
         generation,
         reason: note ?? reason,
-        evidence: c.evidence,
+        evidence,
       });
     actions.push(...c.actions);
     if (state === 'failed' && !record.incidentId)
@@ -110,8 +139,7 @@ export function evaluate(input: DetectionInput): DetectionOutput {
         verdict: { host, segmentUuid: record.segmentUuid, generation, reason, evidence: c.evidence, at: now },
       });
   }
-  const guards = storm.newlyEngaged;
-  return { records, timeline, guards, actions };
+  return { records, timeline, guards: storm.changed, actions };
 }
 
 function episodeStart(c: Candidate, now: number): number {
@@ -205,7 +233,7 @@ function classify(
           : `no heartbeat for ${policy.heartbeatTimeoutMs} ms`;
     return { ...base, state, reason, evidence, fenceCandidate: state === 'failed', silent: true };
   }
-  return triage(o, prev, policy, base);
+  return triage(o, prev, policy, base, now);
 }
 
 /** Keeps `healthySince` across sweeps while a host in maintenance stays healthy (or a new leader listens). */
@@ -228,6 +256,7 @@ function normalise(r: HostRecord): HostRecord {
     since: r.since,
     generation: r.generation,
     failedComponents: r.failedComponents,
+    ...(r.failedSince !== undefined ? { failedSince: r.failedSince } : {}),
     ...(r.silentSince !== undefined ? { silentSince: r.silentSince } : {}),
     ...(r.incidentId !== undefined ? { incidentId: r.incidentId } : {}),
     ...(r.note !== undefined ? { note: r.note } : {}),

@@ -110,6 +110,8 @@ export interface HostRecord {
   silentSince?: number;
   /** Components currently failed on a heartbeating host, already triaged. */
   failedComponents: string[];
+  /** When each of `failedComponents` was first seen failed (our clock), for `dataPlaneGraceMs`. */
+  failedSince?: Record<string, number>;
   /** Set once the incident of this generation is opened. */
   incidentId?: string;
   /** Why the host holds its state (e.g. which storm guard holds it). */
@@ -143,9 +145,20 @@ export interface StormGuardState {
   hosts?: string[];
   /** Failure episodes that started at or before this are acknowledged by an operator and no longer count. */
   releasedAt?: number;
+  /** An operator's name, or `vigil` for a self-release. */
   releasedBy?: string;
   releaseReason?: string;
+  /** Since when the storm it engaged for is over (the hosts still silent would not trip it alone). */
+  quietSince?: number;
+  /** Pinned by an operator: never releases itself, only an operator's release ends it. */
+  pinned?: boolean;
+  pinnedBy?: string;
+  pinnedAt?: number;
+  pinReason?: string;
 }
+
+/** The author of self-releases in the audit trail and on the guard. */
+export const SELF_RELEASE_BY = 'vigil';
 
 export interface Verdict {
   host: string;
@@ -160,7 +173,8 @@ export type DetectionAction =
   | { kind: 'open-incident'; verdict: Verdict }
   | { kind: 'disable-compute'; host: string; component: string; reason: string }
   | { kind: 'alert'; host: string; reason: string }
-  | { kind: 'storm-guard-engaged'; guard: StormGuardState };
+  | { kind: 'storm-guard-engaged'; guard: StormGuardState }
+  | { kind: 'storm-guard-released'; guard: StormGuardState };
 
 export interface GlobalDetectionSettings {
   evidenceMaxAgeMs: number;
@@ -171,6 +185,8 @@ export interface GlobalDetectionSettings {
   cliffPercent: number;
   cliffWindowMs: number;
   cliffMinHosts: number;
+  /** The global guard's self-release quiet period (segments use their own policy's). */
+  stormGuard: { selfReleaseQuietMs: number };
 }
 
 export interface DetectionInput {
@@ -182,6 +198,8 @@ export interface DetectionInput {
   guards: ReadonlyMap<StormScope, StormGuardState>;
   policyOf: (segmentUuid: string) => DetectionPolicy;
   settings: GlobalDetectionSettings;
+  /** A host's failure-domain path (`detection.failureDomains`); undefined = none. */
+  domainOf?: (host: string) => string | undefined;
 }
 
 export interface DetectionOutput {

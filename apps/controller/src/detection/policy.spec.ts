@@ -8,9 +8,12 @@ describe('resolvePolicy', () => {
     expect(defaults).toMatchObject({
       heartbeatTimeoutMs: 3000,
       minEvidence: 1,
-      ovs: 'disable',
+      ovs: 'evacuate',
       libvirt: 'disable',
-      stormGuard: { maxFailedPercent: 33, windowMs: 60_000 },
+      dataPlaneGraceMs: 60_000,
+      correlatedSilenceHoldMs: 60_000,
+      correlatedSilenceWindowMs: 10_000,
+      stormGuard: { maxFailedPercent: 33, windowMs: 60_000, selfReleaseQuietMs: 120_000 },
     });
   });
 

@@ -12,6 +12,9 @@ export function defaultPolicy(config: DetectionConfig): DetectionPolicy {
     ovs: config.ovs,
     libvirt: config.libvirt,
     stormGuard: config.stormGuard,
+    dataPlaneGraceMs: config.dataPlaneGraceMs,
+    correlatedSilenceHoldMs: config.correlatedSilenceHoldMs,
+    correlatedSilenceWindowMs: config.correlatedSilenceWindowMs,
     outsideHostNotifications: config.outsideHostNotifications,
   };
 }

@@ -102,7 +102,8 @@ describe('assessStorm thresholds', () => {
 });
 
 describe('evaluate under a storm', () => {
-  const hosts = (silent: number, total: number): HostObservation[] =>
+  /** Silent hosts are hung (BMC On) with a host-down alert as dead evidence, unless `bmc` says otherwise. */
+  const hosts = (silent: number, total: number, bmc: 'on' | 'off' = 'on'): HostObservation[] =>
     Array.from({ length: total }, (_, i) => ({
       host: `h${i}`,
       segmentUuid: 'seg',
@@ -116,8 +117,8 @@ describe('evaluate under a storm', () => {
         intervalMs: 1000,
         components: {},
       },
-      probes: { bmc: 'off' },
-      evidence: [],
+      probes: { bmc },
+      evidence: i < silent ? [{ kind: 'alert-host-down', at: NOW - 1000, alertName: 'HostDown' }] : [],
     }));
 
   const step = (obs: HostObservation[], guards: StormGuardState[] = []) =>
@@ -149,6 +150,12 @@ describe('evaluate under a storm', () => {
     expect(out.actions.filter((a) => a.kind === 'open-incident')).toHaveLength(10);
   });
 
+  it('10 of 20 whose BMCs read Off (a rack power loss): unambiguous, not counted nor held, all recovered', () => {
+    const out = step(hosts(10, 20, 'off'));
+    expect(out.guards).toEqual([]);
+    expect(out.actions.filter((a) => a.kind === 'open-incident')).toHaveLength(10);
+  });
+
   it('1 of 20 silent opens its incident normally', () => {
     const out = step(hosts(1, 20));
     expect(out.guards).toEqual([]);
@@ -157,5 +164,110 @@ describe('evaluate under a storm', () => {
         .filter((a) => a.kind === 'open-incident')
         .map((a) => (a.kind === 'open-incident' ? a.verdict.host : '')),
     ).toEqual(['h0']);
+  });
+});
+
+describe('guards that heal', () => {
+  const quietMs = 120_000;
+  const engaged = (extra: Partial<StormGuardState> = {}): StormGuardState => ({
+    scope: 'segment:seg',
+    engaged: true,
+    engagedAt: NOW - 200_000,
+    reason: 'storm',
+    hosts: ['seg-0', 'seg-1', 'seg-2'],
+    ...extra,
+  });
+
+  it('the counted hosts heartbeat again: quiet starts, and after selfReleaseQuietMs the guard releases itself', () => {
+    const first = assess([], { seg: 8 }, { guards: [engaged()] });
+    expect(first.selfReleased).toEqual([]);
+    expect(first.changed).toEqual([expect.objectContaining({ engaged: true, quietSince: NOW })]);
+    const early = assess([], { seg: 8 }, { guards: [engaged({ quietSince: NOW - quietMs + 1 })] });
+    expect(early.changed).toEqual([]);
+    const due = assess([], { seg: 8 }, { guards: [engaged({ quietSince: NOW - quietMs })] });
+    expect(due.selfReleased).toEqual([
+      expect.objectContaining({
+        engaged: false,
+        releasedAt: NOW,
+        releasedBy: 'vigil',
+        releaseReason: `self-release: 3 of the 3 hosts it counted heartbeat again, no storm for ${quietMs} ms`,
+      }),
+    ]);
+    expect(due.changed).toEqual(due.selfReleased);
+  });
+
+  it('a storm still on is not quiet, and ends a quiet period that had started', () => {
+    const on = assess(
+      episodes(3, 'seg', 200_000),
+      { seg: 8 },
+      { guards: [engaged({ quietSince: NOW - 5 })] },
+    );
+    expect(on.selfReleased).toEqual([]);
+    expect(on.changed).toEqual([expect.not.objectContaining({ quietSince: expect.anything() })]);
+  });
+
+  it('a pinned guard, or selfReleaseQuietMs 0, never releases itself', () => {
+    const pinned = assess([], { seg: 8 }, { guards: [engaged({ pinned: true, quietSince: NOW - quietMs })] });
+    expect(pinned.changed).toEqual([]);
+    const off = assess(
+      [],
+      { seg: 8 },
+      {
+        guards: [engaged({ quietSince: NOW - quietMs })],
+        policy: { selfReleaseQuietMs: 0 },
+      },
+    );
+    expect(off.changed).toEqual([]);
+  });
+
+  it('a host that stayed silent is judged alone once the guard released itself', () => {
+    const silentHost: HostObservation = {
+      host: 'seg-0',
+      segmentUuid: 'seg',
+      onMaintenance: false,
+      segmentEnabled: true,
+      heartbeat: {
+        receivedAt: NOW - 200_000,
+        bootId: 'b',
+        runId: 'r',
+        seq: 1,
+        intervalMs: 1000,
+        components: {},
+      },
+      probes: { bmc: 'off' },
+      evidence: [],
+    };
+    const alive = (host: string): HostObservation => ({
+      ...silentHost,
+      host,
+      heartbeat: { ...silentHost.heartbeat!, receivedAt: NOW - 100 },
+      probes: undefined,
+    });
+    const out = evaluate({
+      now: NOW,
+      observingSince: 0,
+      hosts: [silentHost, ...['seg-1', 'seg-2', 'seg-3', 'seg-4', 'seg-5', 'seg-6', 'seg-7'].map(alive)],
+      previous: new Map([
+        [
+          'seg-0',
+          {
+            host: 'seg-0',
+            segmentUuid: 'seg',
+            state: 'suspect',
+            since: NOW - 199_000,
+            generation: 1,
+            silentSince: NOW - 199_000,
+            failedComponents: [],
+            note: 'fencing suspended by storm guard segment:seg',
+          },
+        ],
+      ]),
+      guards: new Map([['segment:seg', engaged({ quietSince: NOW - quietMs })]]),
+      policyOf: () => policy,
+      settings,
+    });
+    expect(out.actions.map((a) => a.kind)).toEqual(['storm-guard-released', 'open-incident']);
+    expect(out.records.find((r) => r.host === 'seg-0')?.state).toBe('failed');
+    expect(out.guards).toEqual([expect.objectContaining({ scope: 'segment:seg', engaged: false })]);
   });
 });

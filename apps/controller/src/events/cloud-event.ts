@@ -11,6 +11,8 @@ export type IncidentEventType =
   | 'incident.error'
   | 'incident.failed'
   | 'host.reinstated'
+  /** An outside COMPUTE_HOST notification about a host Vigil sees alive: accepted, then ignored. */
+  | 'notification.ignored'
   | 'storm-guard.engaged'
   | 'storm-guard.released';
 

@@ -61,6 +61,8 @@ export class VigilMetrics {
   private readonly dependencyErrors: Counter<'service' | 'outcome'>;
   private readonly alerts: Counter<'source' | 'result'>;
   private readonly eventDeliveries: Counter<'result'>;
+  private readonly outsideIgnored: Counter;
+  private readonly domainHosts: Gauge<'domain' | 'state'>;
 
   constructor(private readonly metrics: MetricsService) {
     this.hosts = metrics.gauge({
@@ -144,6 +146,15 @@ export class VigilMetrics {
       help: 'Outbound CloudEvents per receiver attempt-chain, by final result (dropped = queue full or shutdown).',
       labelNames: ['result'],
     });
+    this.outsideIgnored = metrics.counter({
+      name: 'vigil_outside_notifications_ignored_total',
+      help: 'Outside COMPUTE_HOST notifications ignored because Vigil sees the host alive (policy outsideHostNotifications: evidence).',
+    });
+    this.domainHosts = metrics.gauge({
+      name: 'vigil_failure_domain_hosts',
+      help: 'Hosts by failure domain (detection.failureDomains) and detection state.',
+      labelNames: ['domain', 'state'],
+    });
     this.leader.set(0);
     // Every documented label value exists from the first scrape, so increase() sees the first event.
     zero(this.heartbeats, { result: HEARTBEAT_RESULTS });
@@ -201,6 +212,10 @@ export class VigilMetrics {
     if (count > 0) this.alerts.inc({ source, result }, count);
   }
 
+  outsideNotificationIgnored(): void {
+    this.outsideIgnored.inc();
+  }
+
   eventDelivery(result: EventDeliveryResult): void {
     this.eventDeliveries.inc({ result });
   }
@@ -212,6 +227,21 @@ export class VigilMetrics {
   /** Hosts by state, read from stored state at every scrape. */
   observeHostStates(source: () => Promise<CountsByLabel>): void {
     this.metrics.registerCollector('hosts', async () => setCounts(this.hosts, 'state', await source()));
+  }
+
+  /** Hosts by failure domain and state, read from stored state at every scrape (every state of a known domain shows, 0 included). */
+  observeFailureDomains(source: () => Promise<Readonly<Record<string, CountsByLabel>>>): void {
+    const seen = new Map<string, Set<string>>();
+    this.metrics.registerCollector('failure-domains', async () => {
+      const reading = await source();
+      for (const [domain, byState] of Object.entries(reading)) {
+        const states = seen.get(domain) ?? new Set<string>();
+        seen.set(domain, states);
+        for (const state of Object.keys(byState)) states.add(state);
+      }
+      for (const [domain, states] of seen)
+        for (const state of states) this.domainHosts.set({ domain, state }, reading[domain]?.[state] ?? 0);
+    });
   }
 
   /** Incidents by status, and the age of the oldest running one (seconds), read at every scrape. */

@@ -4,6 +4,8 @@ export interface FleetHost {
   name: string;
   uuid: string;
   segment: string;
+  /** Failure-domain path (`dc1/row-2/rack-07`, `detection.failureDomains`); absent = none. */
+  failureDomain?: string;
   state: string;
   since?: number;
   incidentId?: string;
@@ -21,6 +23,10 @@ export interface FleetStormGuard {
   engagedAt?: number;
   reason?: string;
   hosts?: string[];
+  /** Pinned by an operator: it never releases itself, only a release ends it. */
+  pinned?: boolean;
+  pinnedBy?: string;
+  pinReason?: string;
 }
 
 export interface Fleet {

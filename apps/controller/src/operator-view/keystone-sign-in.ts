@@ -1,4 +1,6 @@
+import { keystoneSchema } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
+import { authRequestBody } from '@vigil/openstack';
 
 export interface PasswordSignIn {
   username: string;
@@ -7,27 +9,35 @@ export interface PasswordSignIn {
   domain: string;
 }
 
-/** `POST /v3/auth/tokens` with the operator's password, scoped to a project; answers the new token. */
+/**
+ * `POST /v3/auth/tokens` with the operator's password, scoped to a project; answers the new token.
+ * The body is the one the controller's own Keystone session sends (`authRequestBody`). Not a
+ * KeystoneSession: that caches one service identity and registers its password for log redaction for
+ * the life of the process, neither of which fits one sign-in of one operator.
+ */
 export async function issueTokenWithPassword(
   authUrl: string,
   c: PasswordSignIn,
   timeoutMs: number,
 ): Promise<string> {
-  const domain = { name: c.domain };
+  const body = authRequestBody(
+    keystoneSchema.parse({
+      authUrl,
+      username: c.username,
+      password: c.password,
+      projectName: c.project,
+      userDomainName: c.domain,
+      projectDomainName: c.domain,
+    }),
+  );
   let res: Response;
   try {
-    res = await fetch(`${authUrl.replace(/\/+$/, '')}/auth/tokens?nocatalog`, {
+    // `keystone.authUrl` may omit `/v3` (docs/configuration.md), as KeystoneSession allows.
+    const v3 = `${authUrl.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3`;
+    res = await fetch(`${v3}/auth/tokens?nocatalog`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: c.username, domain, password: c.password } },
-          },
-          scope: { project: { name: c.project, domain } },
-        },
-      }),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch {

@@ -276,10 +276,12 @@ export class OperatorViewController {
       for (const { host } of await this.hosts.list(segment.uuid, {}, { limit: 100_000, sort: [] })) {
         const r = records.get(host.name);
         const hb = sightings.get(host.name);
+        const failureDomain = this.config.detection.failureDomains[host.name];
         hosts.push({
           name: host.name,
           uuid: host.uuid,
           segment: segment.uuid,
+          ...(failureDomain !== undefined ? { failureDomain } : {}),
           state: r?.state ?? (host.on_maintenance ? 'maintenance' : 'unknown'),
           since: r?.since,
           incidentId: r?.incidentId,

@@ -1,4 +1,4 @@
-import { ErrorCode, isRetryable, VigilError } from '@vigil/contracts';
+import { ErrorCode, isRetryable, isVigilError, VigilError } from '@vigil/contracts';
 import { type IncidentRecord } from './model';
 import { type PlanStep } from './planning/plan-step';
 import { DONE, type StepResult } from './queues/contracts';
@@ -125,11 +125,13 @@ export class HostRecoveryService {
           outside?.liveness.kind === 'alive' ? 'fence' : 'intake',
           `ignored: ${decision.reason}`,
         );
-        if (outside?.liveness.kind === 'alive')
+        if (outside?.liveness.kind === 'alive') {
           this.d.logger.warn(
             { host: incident.host, incidentId: incident.id, reason: decision.reason },
             'outside host-stopped notification contradicts Vigil: ignored',
           );
+          await this.d.outsideReports?.noteIgnored(incident.host, incident.id, decision.reason);
+        }
         incident.status = 'ignored';
         incident.reason = decision.reason;
         return { next: 'ignored' };
@@ -175,7 +177,12 @@ export class HostRecoveryService {
     }
     const { fenceAttempts, fenceBackoffMs, fenceTimeoutMs } = this.d.config;
     let lastError = '';
+    let attempts = 0;
+    let silentAttempts = 0;
+    let longestWaitMs = 0;
     for (let attempt = 1; attempt <= fenceAttempts; attempt++) {
+      attempts = attempt;
+      const startedAt = this.d.clock.now();
       try {
         if (
           mode === 'verify-off' &&
@@ -196,6 +203,11 @@ export class HostRecoveryService {
         return { next: 'isolating' };
       } catch (err) {
         lastError = errorMessage(err);
+        // A BMC that never answers (hung, or gone with its rack) costs each attempt its whole timeout.
+        if (isVigilError(err) && err.code === ErrorCode.TIMEOUT) {
+          silentAttempts += 1;
+          longestWaitMs = Math.max(longestWaitMs, this.d.clock.now() - startedAt);
+        }
         await this.d.journal.note(
           incident.id,
           'fence',
@@ -206,7 +218,17 @@ export class HostRecoveryService {
         await this.d.clock.delay(fenceBackoffMs * 2 ** (attempt - 1));
       }
     }
-    return this.fail(token, incident, 'fencing', `fencing failed, nothing evacuated: ${lastError}`, false);
+    const why =
+      silentAttempts === attempts
+        ? `BMC did not answer within ${(longestWaitMs / 1000).toFixed(1)} s, ${attempts} attempt${attempts === 1 ? '' : 's'} (${lastError})`
+        : lastError;
+    return this.fail(
+      token,
+      incident,
+      'fencing',
+      `fencing failed, nothing evacuated: ${why}; confirm the host is off (confirm-fenced) to continue`,
+      false,
+    );
   }
 
   private async isolate(_token: number, incident: IncidentRecord): Promise<PhaseResult> {

@@ -208,6 +208,8 @@ export interface OutsideReportContext {
 /** Detection's view of a host, for outside notifications. */
 export interface OutsideReportJudge {
   contextFor(host: string): Promise<OutsideReportContext>;
+  /** An outside notification about a live host ended `ignored`: counted, an event, a detection event. Never throws. */
+  noteIgnored(host: string, incidentId: string, reason: string): Promise<void>;
 }
 export const OUTSIDE_REPORT_JUDGE = Symbol('OUTSIDE_REPORT_JUDGE');
 

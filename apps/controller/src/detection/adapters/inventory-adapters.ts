@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, isVigilError } from '@vigil/contracts';
-import { HostService, NotificationService, SegmentService } from '../../inventory';
+import {
+  ACTIVE_NOTIFICATION_STATUSES,
+  HostService,
+  NotificationService,
+  SegmentService,
+} from '../../inventory';
 import { type Verdict } from '../model';
 import {
   type InstanceEvent,
@@ -49,35 +54,47 @@ export class NotificationIncidentOpener implements IncidentOpener {
 
   async openHostFailure(host: string, verdict: Verdict): Promise<string> {
     try {
-      const created = await this.notifications.create(
-        {
-          type: 'COMPUTE_HOST',
-          hostname: host,
-          generatedAt: new Date(verdict.at),
-          payload: { event: 'STOPPED', host_status: 'UNKNOWN', cluster_status: 'OFFLINE' },
-        },
-        { origin: 'vigil-detection' },
-      );
-      return created.notification_uuid;
+      return await this.create(host, verdict);
     } catch (err) {
+      if (!isVigilError(err) || err.code !== ErrorCode.CONFLICT) throw err;
       // Asked twice for one failure (a leader died between its guard and this answer): the first
-      // notification stands, and it is the incident.
-      if (isVigilError(err) && err.code === ErrorCode.CONFLICT) {
-        const existing = await this.latestOpenIncident(host);
-        if (existing) return existing;
-      }
-      throw err;
+      // notification is still open, and it is the incident.
+      const open = await this.openIncidentOf(host);
+      if (open) return open;
+      // No open incident: the conflict is either maintenance (no recovery, by Masakari's rule) or
+      // Masakari's duplicate window matching a finished incident. Detection's verdict is a new failure
+      // generation, so a finished incident is not this failure: forget the digests and open it.
+      const record = await this.hosts.findByName(host);
+      if (!record || record.on_maintenance) throw err;
+      await this.notifications.forgetDuplicates(host);
+      return this.create(host, verdict);
     }
   }
 
-  private async latestOpenIncident(host: string): Promise<string | undefined> {
+  private async create(host: string, verdict: Verdict): Promise<string> {
+    const created = await this.notifications.create(
+      {
+        type: 'COMPUTE_HOST',
+        hostname: host,
+        generatedAt: new Date(verdict.at),
+        payload: { event: 'STOPPED', host_status: 'UNKNOWN', cluster_status: 'OFFLINE' },
+      },
+      { origin: 'vigil-detection' },
+    );
+    return created.notification_uuid;
+  }
+
+  /** The host's newest COMPUTE_HOST notification if it is still new, running or in error. */
+  private async openIncidentOf(host: string): Promise<string | undefined> {
     const record = await this.hosts.findByName(host);
     if (!record) return undefined;
-    const list = await this.notifications.list(
+    const [latest] = await this.notifications.list(
       { source_host_uuid: record.uuid, type: 'COMPUTE_HOST' },
       { limit: 1, sort: [{ key: 'created_at', dir: 'desc' }] },
     );
-    return list[0]?.notification_uuid;
+    return latest && ACTIVE_NOTIFICATION_STATUSES.includes(latest.status)
+      ? latest.notification_uuid
+      : undefined;
   }
 }
 

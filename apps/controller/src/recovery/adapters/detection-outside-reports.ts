@@ -35,4 +35,8 @@ export class DetectionOutsideReports implements OutsideReportJudge {
       outsideNotifications: policy.outsideHostNotifications,
     };
   }
+
+  async noteIgnored(host: string, incidentId: string, reason: string): Promise<void> {
+    await this.detection.outsideReportIgnored(host, incidentId, reason);
+  }
 }

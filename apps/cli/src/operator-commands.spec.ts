@@ -1,0 +1,70 @@
+import { hostMonitorConfigSchema } from '@vigil/config';
+import { parse as parseYaml } from 'yaml';
+import { monitorVerdict } from './check';
+import { monitorConfigYaml } from './enrol';
+import { fencingText, parseSettings } from './operator-commands';
+
+describe('CLI readings', () => {
+  it('parses key=value settings as JSON where they parse, dotted keys nested', () => {
+    expect(
+      parseSettings([
+        'ovs=alert',
+        'minEvidence=2',
+        'stormGuard.maxFailedHosts=3',
+        'evidenceSources=["nova"]',
+      ]),
+    ).toEqual({
+      ovs: 'alert',
+      minEvidence: 2,
+      stormGuard: { maxFailedHosts: 3 },
+      evidenceSources: ['nova'],
+    });
+    expect(() => parseSettings(['ovs'])).toThrow('expected key=value, got ovs');
+  });
+
+  it('reads the monitor as detection sees it: a problem unless heartbeating healthy', () => {
+    const now = 100_000;
+    expect(monitorVerdict({ state: 'up', since: 90_000, failedComponents: [] }, now)).toEqual({
+      text: 'heartbeating, up for 10 s',
+    });
+    expect(monitorVerdict(undefined, now).problem).toMatch(/no heartbeat ever received/);
+    expect(
+      monitorVerdict({ state: 'maintenance', since: 0, healthySince: 50_000, failedComponents: [] }, now),
+    ).toEqual({ text: 'heartbeating (maintenance)' });
+    expect(monitorVerdict({ state: 'degraded', since: 40_000, failedComponents: ['libvirt'] }, now)).toEqual({
+      text: 'degraded: libvirt failed',
+      problem: 'detection reports degraded for 60 s: libvirt failed',
+    });
+  });
+
+  it("writes a monitor config the monitor's own schema accepts, pointing at the secret file", () => {
+    const config = hostMonitorConfigSchema.parse(
+      parseYaml(monitorConfigYaml('cmp-01', ['https://vigil:15868'])),
+    );
+    expect(config).toMatchObject({
+      host: 'cmp-01',
+      secretFile: '/etc/vigil/host-monitor.secret',
+      controllerUrls: ['https://vigil:15868'],
+    });
+  });
+
+  it('shows fencing settings without any secret', () => {
+    const text = fencingText('cmp-01', {
+      driver: 'ipmitool',
+      address: '10.1.0.21',
+      port: null,
+      username: 'vigil',
+      options: { cipher: 3 },
+      secret_options: ['kgKey'],
+      password_set: true,
+    });
+    expect(text).toBe(
+      [
+        'fencing of cmp-01: ipmitool',
+        'BMC: 10.1.0.21 as vigil, password set',
+        'options: cipher=3',
+        'secret options set: kgKey',
+      ].join('\n'),
+    );
+  });
+});

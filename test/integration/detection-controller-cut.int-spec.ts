@@ -1,0 +1,46 @@
+import { ShapesStack } from './failure-shapes-support/shapes-stack';
+
+// Issue 13's last "must show": a controller-side cut (the controller stops hearing a host while its
+// rack peers and Nova still do) → isolated-from-controller, never fenced, for as long as the cut lasts.
+// The built controller on cloud-sim; the cut is the sim's `controller` partition scope.
+describe('controller-side cut on cloud-sim with the production controller', () => {
+  const shapes = new ShapesStack();
+
+  beforeAll(async () => {
+    await shapes.start({
+      seed: 11,
+      hosts: 6,
+      hostsPerRack: 3,
+      segments: 1,
+      reservedPerSegment: 1,
+      instances: 16,
+      timing: { heartbeatIntervalMs: 300, reportIntervalMs: 1_000, serviceDownTimeMs: 6_000, rebuildMs: 300 },
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await shapes.stop();
+  });
+
+  it('a host silent to the controller only: isolated-from-controller, 0 power-offs while the cut lasts, up after', async () => {
+    const victim = 'cmp-0002';
+    const since = Date.now();
+    const cut = await shapes.partition([victim], 'controller');
+    const watch = shapes.watchStates([victim]);
+    await shapes.waitState(victim, ['isolated-from-controller'], 30_000);
+    // Longer than the heartbeat timeout, several Nova reports and service_down_time: nothing may tip it.
+    const heldUntil = Date.now() + 10_000;
+    while (Date.now() < heldUntil) {
+      expect(await shapes.state(victim)).toBe('isolated-from-controller');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await shapes.sim('DELETE', `/sim/partitions/${cut.id}`);
+    await shapes.waitState(victim, ['up'], 30_000);
+    const seen = await watch.stop();
+    expect(
+      [...(seen.get(victim) ?? [])].filter((s) => !['up', 'suspect', 'isolated-from-controller'].includes(s)),
+    ).toEqual([]);
+    expect(await shapes.powerLog(since)).toEqual([]);
+    expect(await shapes.stack.api.notifications()).toEqual([]);
+  });
+});
