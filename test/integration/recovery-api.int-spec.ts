@@ -214,5 +214,15 @@ describe('recovery: operator routes under /vigil/v1', () => {
       vmoves: { status: string }[];
     };
     expect(vmoves.vmoves.map((v) => v.status).sort()).toEqual(['ignored', 'ignored', 'succeeded']);
+
+    // The operator changes their mind: a retry lifts the abort and moves the other two, once each.
+    expect((await call('POST', `/incidents/${id}/retry`, { reason: 'it was the right host' })).status).toBe(
+      202,
+    );
+    await waitFor(async () => (await statusOf(id)) === 'finished', {
+      what: 'finished after the retry',
+      timeoutMs: 20_000,
+    });
+    expect(vms.map((v) => h.os.nova.evacuateCalls(v.id))).toEqual([1, 1, 1]);
   });
 });

@@ -124,6 +124,11 @@ export class RecoveryEngine {
       throw new VigilError(ErrorCode.CONFLICT, `Incident ${id} changed meanwhile; try again.`);
     await this.d.store.claimHost(incident.host, id);
     await this.audit({ action: 'retry', incidentId: id, host: incident.host, ...by });
+    // Without this, the retried round would re-plan the aborted moves and abort them again at once.
+    if (await this.d.store.abortRequested(id)) {
+      await this.d.store.clearAbortRequested(id);
+      await this.d.journal.note(id, 'retry', 'the earlier abort is lifted by this retry');
+    }
     await this.d.scheduler.enqueue(this.jobFor(incident.type), { incidentId: id, round });
     return reopened;
   }

@@ -190,6 +190,11 @@ export class IncidentStore {
     await withRedis(() => this.redis.set(this.key('abort', incidentId), JSON.stringify(entry)));
   }
 
+  /** An operator's retry after an abort asks for the moves again: the abort no longer holds. */
+  async clearAbortRequested(incidentId: string): Promise<void> {
+    await withRedis(() => this.redis.del(this.key('abort', incidentId)));
+  }
+
   async abortRequested(incidentId: string): Promise<boolean> {
     return (await withRedis(() => this.redis.exists(this.key('abort', incidentId)))) === 1;
   }
