@@ -3,6 +3,7 @@ import { createLogger } from '@vigil/config';
 import { VigilApiClient } from './api-client';
 import { loadCliConfig } from './cli-config';
 import { COMMANDS } from './commands';
+import { DRILL_USAGE, type DrillIo, runDrill, terminalIo } from './drill';
 import { monitorSecret } from './monitor-secret';
 
 const HELP = `vigil — operate a Vigil controller (what Masakari's CLI cannot do)
@@ -23,7 +24,9 @@ export async function runCli(
   argv: string[],
   env: NodeJS.ProcessEnv,
   out: (s: string) => void,
+  drillIo: DrillIo = terminalIo(out),
 ): Promise<number> {
+  if (commandOf(argv) === 'drill') return runDrill(argv, env, drillIo);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -59,4 +62,14 @@ export async function runCli(
   const result = await command.run(api, args, { reason: values.reason });
   out(values.json ? JSON.stringify(result.json, null, 2) + '\n' : result.text + '\n');
   return 0;
+}
+
+/** The first positional argument (global options with a value are skipped). */
+function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--url' || a === '--reason' || a === '--out') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
 }
