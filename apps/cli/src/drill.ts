@@ -20,7 +20,13 @@ interface DrillView {
   timeline: Array<{ at: number; sinceFailureS?: number; what: string }>;
   checks: Array<{ name: string; ok: boolean; detail: string }>;
   figures: Record<string, number>;
-  canaries: Array<{ name: string; id: string; host?: string; activeElsewhereAfterS?: number; evacuations?: number }>;
+  canaries: Array<{
+    name: string;
+    id: string;
+    host?: string;
+    activeElsewhereAfterS?: number;
+    evacuations?: number;
+  }>;
   leftBehind: string[];
 }
 
@@ -73,7 +79,10 @@ export async function runDrill(argv: string[], env: NodeJS.ProcessEnv, io: Drill
     ).trim();
   }
   const config = loadCliConfig(env, { url: values.url, noauth: values.noauth });
-  const api = new VigilApiClient(config, createLogger({ name: 'vigil-cli', level: 'warn', format: 'pretty' }));
+  const api = new VigilApiClient(
+    config,
+    createLogger({ name: 'vigil-cli', level: 'warn', format: 'pretty' }),
+  );
   const { drill: started } = await api.request<{ drill: DrillView }>('POST', '/vigil/v1/drills', {
     host,
     confirm,
@@ -101,8 +110,7 @@ export async function runDrill(argv: string[], env: NodeJS.ProcessEnv, io: Drill
         await api.request('POST', `/vigil/v1/drills/${started.id}/abort`).catch(() => undefined);
       }
       drill = (await api.request<{ drill: DrillView }>('GET', `/vigil/v1/drills/${started.id}`)).drill;
-      if (!values.json)
-        for (const e of drill.timeline.slice(shown)) io.out(`${eventTime(e)}  ${e.what}\n`);
+      if (!values.json) for (const e of drill.timeline.slice(shown)) io.out(`${eventTime(e)}  ${e.what}\n`);
       shown = drill.timeline.length;
       if (drill.phase === 'done') break;
       await new Promise((r) => setTimeout(r, io.pollMs ?? 1000));
@@ -118,7 +126,9 @@ export async function runDrill(argv: string[], env: NodeJS.ProcessEnv, io: Drill
 
 function eventTime(e: { at: number; sinceFailureS?: number }): string {
   const clock = new Date(e.at).toISOString().slice(11, 23);
-  return e.sinceFailureS === undefined ? `${clock}         ` : `${clock} +${e.sinceFailureS.toFixed(2).padStart(6)}s`;
+  return e.sinceFailureS === undefined
+    ? `${clock}         `
+    : `${clock} +${e.sinceFailureS.toFixed(2).padStart(6)}s`;
 }
 
 /** The closing report for a person. */
@@ -139,7 +149,8 @@ export function reportText(d: DrillView, file: string): string {
         name: c.name,
         id: c.id,
         'moved to': c.host,
-        'ACTIVE elsewhere after': c.activeElsewhereAfterS === undefined ? '-' : `${c.activeElsewhereAfterS} s`,
+        'ACTIVE elsewhere after':
+          c.activeElsewhereAfterS === undefined ? '-' : `${c.activeElsewhereAfterS} s`,
         evacuations: c.evacuations,
       })),
     ),

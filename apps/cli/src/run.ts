@@ -14,6 +14,8 @@ ${Object.values(COMMANDS)
   .map((c) => `  ${c.usage.padEnd(54)} ${c.summary}`)
   .join('\n')}
   ${'monitor-secret <host> [--out FILE]'.padEnd(54)} the host monitor's secret (0600 file, or stdout), from the controller's env
+  ${DRILL_USAGE}
+  ${''.padEnd(54)} failover drill: canaries on the host, fail it, check Vigil's recovery, repair, report
 
 Authentication as the openstack client: OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME,
 OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME (or OS_APPLICATION_CREDENTIAL_ID/_SECRET).

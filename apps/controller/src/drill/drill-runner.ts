@@ -37,7 +37,9 @@ export interface DrillPorts {
   detection(host: string): Promise<{ state: string; healthySince?: number; incidentId?: string } | undefined>;
   /** Detection state changes of the host since `since` (epoch ms). */
   detectionTimeline(host: string, since: number): Promise<Array<{ at: number; to: string; reason: string }>>;
-  incident(id: string): Promise<{ phase: string; timeline: Array<{ at: string; step: string; message: string }> }>;
+  incident(
+    id: string,
+  ): Promise<{ phase: string; timeline: Array<{ at: string; step: string; message: string }> }>;
   /** Accepts a reinstate or throws CONFLICT with the reason it is refused now. */
   reinstate(host: string, why: string): Promise<void>;
   /** True when `drill.failCommands` has it. */
@@ -176,7 +178,10 @@ export class DrillRunner {
       const seen = await Promise.all(this.report.canaries.map((c) => this.refresh(c)));
       const broken = this.report.canaries.filter((c) => c.status === 'ERROR');
       if (broken.length > 0)
-        throw new VigilError(ErrorCode.CONFLICT, `canaries in ERROR: ${broken.map((c) => c.name).join(', ')}`);
+        throw new VigilError(
+          ErrorCode.CONFLICT,
+          `canaries in ERROR: ${broken.map((c) => c.name).join(', ')}`,
+        );
       return seen.every((c) => c.status === 'ACTIVE' && c.host === host);
     });
     await this.event(`all ${this.request.canaries} canaries ACTIVE on ${host}`);
@@ -207,7 +212,9 @@ export class DrillRunner {
     return Promise.all(
       peers.map(async (host) => {
         const bmc = await this.ports.bmc(host);
-        const power = bmc ? await bmc.status().catch((e: unknown) => `unreachable: ${(e as Error).message}`) : 'none';
+        const power = bmc
+          ? await bmc.status().catch((e: unknown) => `unreachable: ${(e as Error).message}`)
+          : 'none';
         return { host, power };
       }),
     );
@@ -285,7 +292,10 @@ export class DrillRunner {
         before: b.power,
         after: after.find((a) => a.host === b.host)?.power ?? 'unknown',
       })),
-      incident: incident && this.report.incidentId ? { id: this.report.incidentId, phase: incident.phase } : undefined,
+      incident:
+        incident && this.report.incidentId
+          ? { id: this.report.incidentId, phase: incident.phase }
+          : undefined,
     });
     await this.event(
       `checks: ${this.report.checks.filter((c) => c.ok).length}/${this.report.checks.length} passed`,
@@ -360,7 +370,9 @@ export class DrillRunner {
           `${host} was failed by the fail command "${this.request.failure.name}": the drill cannot undo a command; check the host`,
         );
     } catch (err) {
-      this.report.leftBehind.push(`${host} failed by the drill and could not be powered on: ${(err as Error).message}`);
+      this.report.leftBehind.push(
+        `${host} failed by the drill and could not be powered on: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -370,7 +382,8 @@ export class DrillRunner {
     await this.waitUntil(
       'canaries deleted',
       async () => {
-        for (const c of live) if (!c.deleted && (await this.ports.getServer(c.id)) === undefined) c.deleted = true;
+        for (const c of live)
+          if (!c.deleted && (await this.ports.getServer(c.id)) === undefined) c.deleted = true;
         return live.every((c) => c.deleted);
       },
       false,

@@ -38,7 +38,8 @@ const startBody = z
 const DRILL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function drillId(id: string): string {
-  if (!DRILL_ID.test(id)) throw new VigilError(ErrorCode.BAD_REQUEST, 'Invalid drill id: a UUID is expected.');
+  if (!DRILL_ID.test(id))
+    throw new VigilError(ErrorCode.BAD_REQUEST, 'Invalid drill id: a UUID is expected.');
   return id;
 }
 
@@ -77,7 +78,8 @@ export class DrillController {
         flavor: b.flavor,
         image: b.image,
         ...(b.network === undefined ? {} : { network: b.network }),
-        failure: b.fail_command === undefined ? { kind: 'power-off' } : { kind: 'command', name: b.fail_command },
+        failure:
+          b.fail_command === undefined ? { kind: 'power-off' } : { kind: 'command', name: b.fail_command },
         allowOtherInstances: b.allow_other_instances,
         leaveFailed: b.leave_failed,
       },
@@ -96,7 +98,8 @@ export class DrillController {
   async list(@Req() req: Request, @Query('limit') limit?: string): Promise<unknown> {
     authorize(req, this.config, 'vigil:drills:index');
     const n = limit === undefined ? 20 : Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 100) throw new VigilError(ErrorCode.BAD_REQUEST, 'limit must be 1..100');
+    if (!Number.isInteger(n) || n < 1 || n > 100)
+      throw new VigilError(ErrorCode.BAD_REQUEST, 'limit must be 1..100');
     return { drills: await this.drills.list(n) };
   }
 

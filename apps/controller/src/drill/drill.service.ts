@@ -45,7 +45,10 @@ export class DrillService {
       throw new VigilError(ErrorCode.CONFLICT, `Drill ${running} is running; one drill at a time.`);
     const report = DrillRunner.newReport(id, request, Date.now());
     await this.store.save(report);
-    this.logger.warn({ drill: id, host: request.host, by, failure: request.failure }, 'failover drill started');
+    this.logger.warn(
+      { drill: id, host: request.host, by, failure: request.failure },
+      'failover drill started',
+    );
     const runner = new DrillRunner(
       this.ports(lockMs, id),
       { pollMs: this.config.drill.pollIntervalMs, stallTimeoutMs: this.config.drill.stallTimeoutMs },
@@ -93,7 +96,8 @@ export class DrillService {
     const directory = this.modules.get<SegmentDirectory>(SEGMENT_DIRECTORY, { strict: false });
     const segmentHosts = async (host: string): Promise<string[]> => {
       const record = await directory.findHost(host);
-      if (!record) throw new VigilError(ErrorCode.NOT_FOUND, `Host ${host} is not registered in any segment.`);
+      if (!record)
+        throw new VigilError(ErrorCode.NOT_FOUND, `Host ${host} is not registered in any segment.`);
       return (await directory.hostsOfSegment(record.segmentId)).map((h) => h.name).filter((h) => h !== host);
     };
     return {
@@ -132,7 +136,9 @@ export class DrillService {
       },
       segmentPeers: async (host) => {
         const peers = await segmentHosts(host);
-        const fenced = await Promise.all(peers.map(async (p) => ((await this.drivers.driverFor(p)) ? p : '')));
+        const fenced = await Promise.all(
+          peers.map(async (p) => ((await this.drivers.driverFor(p)) ? p : '')),
+        );
         return fenced.filter(Boolean);
       },
       bmc: async (host) => this.bmc(host),
@@ -172,7 +178,10 @@ export class DrillService {
       powerOff: async () => {
         const result = await driver.powerOff({ timeoutMs: FENCE_TIMEOUT_MS });
         if (result.state !== 'off')
-          throw new VigilError(ErrorCode.POWER_OFF_UNVERIFIED, `power-off of ${host} was not read back as off`);
+          throw new VigilError(
+            ErrorCode.POWER_OFF_UNVERIFIED,
+            `power-off of ${host} was not read back as off`,
+          );
       },
       powerOn: async () => {
         await driver.powerOn({ timeoutMs: FENCE_TIMEOUT_MS });

@@ -22,7 +22,7 @@ export class ServerBoot {
     if (typeof name !== 'string' || name.trim().length === 0 || name.length > 255)
       throw bad("Invalid input for field/attribute name. 'name' is a required property");
     for (const key of ['flavorRef', 'imageRef'])
-      if (typeof server[key] !== 'string' || (server[key] as string).length === 0)
+      if (typeof server[key] !== 'string' || server[key].length === 0)
         throw bad(`Invalid input for field/attribute ${key}.`);
     if (v >= 37 && server.networks === undefined)
       throw bad("Invalid input for field/attribute server. 'networks' is a required property");
@@ -38,7 +38,7 @@ export class ServerBoot {
     if (
       typeof metadata !== 'object' ||
       Array.isArray(metadata) ||
-      Object.values(metadata as object).some((x) => typeof x !== 'string')
+      Object.values(metadata).some((x) => typeof x !== 'string')
     )
       throw bad('Invalid input for field/attribute metadata.');
     const host = this.forcedHost(server, v);
