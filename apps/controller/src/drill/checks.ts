@@ -60,7 +60,8 @@ export interface Preflight {
   confirm: string;
   /** BMC power state, or why it did not answer; undefined without fencing settings. */
   power?: string;
-  computeFound: boolean;
+  /** nova-compute of the host as Nova shows it; undefined when Nova lists none. */
+  compute?: { state?: string; status: string; forcedDown: boolean };
   /** Vigil's detection state of the host (`up` = its monitor heartbeats with every component ok). */
   detectionState?: string;
   /** Other hosts of the segment Nova shows up and enabled (where canaries can go). */
@@ -77,7 +78,11 @@ export function preflightBlockers(p: Preflight): string[] {
     blockers.push(`the host name was not typed back: got "${p.confirm}", expected "${p.host}"`);
   if (p.power === undefined) blockers.push(`${p.host} has no fencing settings: Vigil could not power it off`);
   else if (p.power !== 'on') blockers.push(`${p.host}'s BMC does not read on (${p.power})`);
-  if (!p.computeFound) blockers.push(`Nova has no nova-compute service on ${p.host}`);
+  if (!p.compute) blockers.push(`Nova has no nova-compute service on ${p.host}`);
+  else if (p.compute.state !== 'up' || p.compute.status !== 'enabled' || p.compute.forcedDown)
+    blockers.push(
+      `Nova does not show ${p.host}'s nova-compute up and enabled (state ${p.compute.state ?? 'unknown'}, status ${p.compute.status}${p.compute.forcedDown ? ', forced down' : ''}): canaries could not boot there`,
+    );
   if (p.detectionState !== 'up')
     blockers.push(
       `${p.host}'s host monitor is not heartbeating healthy (detection state ${p.detectionState ?? 'unknown'})`,

@@ -136,7 +136,7 @@ export class DrillRunner {
       host,
       confirm: this.request.confirm,
       power,
-      computeFound: service !== undefined,
+      compute: service,
       detectionState: detection?.state,
       spareHosts: await this.ports.spareHosts(host),
       otherInstances: others.map((s) => s.name),
