@@ -40,6 +40,11 @@ export interface DrillPorts {
   incident(
     id: string,
   ): Promise<{ phase: string; timeline: Array<{ at: string; step: string; message: string }> }>;
+  /**
+   * The incident Vigil opened for `host` at or after `since` (epoch ms), if any. Read from the incident
+   * list, not from the detection record, whose incident id goes once the host turns `maintenance`.
+   */
+  incidentSince(host: string, since: number): Promise<string | undefined>;
   /** Accepts a reinstate or throws CONFLICT with the reason it is refused now. */
   reinstate(host: string, why: string): Promise<void>;
   /** True when `drill.failCommands` has it. */
@@ -227,7 +232,6 @@ export class DrillRunner {
     const seenSteps = new Set<string>();
     let verdictSeen = false;
     await this.waitUntil('the incident settled and every canary settled', async () => {
-      const detection = await this.ports.detection(host);
       if (!verdictSeen) {
         const verdict = (await this.ports.detectionTimeline(host, failedAt)).find((t) => t.to === 'failed');
         if (verdict) {
@@ -236,9 +240,12 @@ export class DrillRunner {
           await this.event(`detection verdict: failed (${verdict.reason})`, verdict.at);
         }
       }
-      if (!this.report.incidentId && detection?.incidentId) {
-        this.report.incidentId = detection.incidentId;
-        await this.event(`incident ${detection.incidentId} opened`);
+      if (!this.report.incidentId) {
+        const incidentId = await this.ports.incidentSince(host, failedAt);
+        if (incidentId) {
+          this.report.incidentId = incidentId;
+          await this.event(`incident ${incidentId} opened`);
+        }
       }
       let settled = false;
       if (this.report.incidentId) {
@@ -354,8 +361,9 @@ export class DrillRunner {
     for (const c of this.report.canaries)
       if (!c.deleted) this.report.leftBehind.push(`canary ${c.name} (${c.id}) could not be deleted`);
     if (!this.powerChanged) return;
-    const detection = await this.ports.detection(host).catch(() => undefined);
-    const incidentId = this.report.incidentId ?? detection?.incidentId;
+    const incidentId =
+      this.report.incidentId ??
+      (await this.ports.incidentSince(host, this.report.failedAt ?? 0).catch(() => undefined));
     if (incidentId) {
       this.report.leftBehind.push(
         `${host} failed by the drill; Vigil's incident ${incidentId} owns it now: when it has finished, power ${host} on and run vigil reinstate ${host}`,
@@ -457,6 +465,8 @@ export class DrillRunner {
     if (reason) this.report.reason = reason;
     this.report.phase = 'done';
     this.report.finishedAt = this.ports.now();
+    // Events are appended as the drill learns of them; the report reads in the order they happened.
+    this.report.timeline.sort((a, b) => a.at - b.at);
     await this.save();
     return this.report;
   }

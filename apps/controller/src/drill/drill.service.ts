@@ -155,6 +155,10 @@ export class DrillService {
         const d = await this.engine().detail(incidentId);
         return { phase: d.incident.phase, timeline: d.timeline };
       },
+      incidentSince: async (host, since) => {
+        const incidents = await this.engine().list(50);
+        return incidents.find((i) => i.host === host && Date.parse(i.createdAt) >= since - 1000)?.id;
+      },
       reinstate: async (host, why) => {
         await this.engine().reinstate(host, { who: 'vigil-drill', why });
       },
