@@ -171,7 +171,7 @@ const PLANS: Record<string, RoutePlan> = {
     body: { host: HOST, confirm: 'not-the-host', canaries: 1, flavor: 'tiny', image: 'fake' },
     needsOpenStack: true,
   },
-  'GET /vigil/v1/drills': { list: true },
+  'GET /vigil/v1/drills': {},
   'GET /vigil/v1/drills/{id}': {},
   'POST /vigil/v1/drills/{id}/abort': {},
   'GET /vigil/v1/segments/{segment_uuid}/detection-policy': { freeTextParams: true },
