@@ -23,6 +23,10 @@ async function main(): Promise<number> {
       work: { type: 'string', default: '/tmp/vigil-acceptance' },
       counts: { type: 'string', default: '3,10' },
       only: { type: 'string' },
+      // Hosts the drills fail (default: the first compute for both).
+      'power-host': { type: 'string' },
+      'hang-host': { type: 'string' },
+      'no-lifecycle': { type: 'boolean' },
       'probation-ms': { type: 'string', default: '20000' },
       flavor: { type: 'string', default: 'tiny' },
       image: { type: 'string', default: 'fake-image' },
@@ -111,9 +115,10 @@ async function main(): Promise<number> {
     };
     process.once('SIGTERM', onSignal);
     try {
-      const drillHost = hosts[0] ?? '';
       for (const scenario of ['power-loss', 'kernel-hang'] as const)
         for (const count of counts) {
+          const drillHost =
+            (scenario === 'kernel-hang' ? values['hang-host'] : values['power-host']) ?? hosts[0] ?? '';
           try {
             vigil.push(
               await drill(cloud, deployment, {
@@ -131,20 +136,21 @@ async function main(): Promise<number> {
           }
           save();
         }
-      try {
-        Object.assign(
-          lifecycle,
-          await hostLifecycle(cloud, harness, deployment, {
-            host: hosts[2] ?? hosts[0] ?? '',
-            flavorId,
-            imageId,
-            work: values.work ?? '',
-          }),
-        );
-      } catch (err) {
-        errors.push(`lifecycle: ${(err as Error).message}`);
-        log(`lifecycle FAILED: ${(err as Error).message}`);
-      }
+      if (!values['no-lifecycle'])
+        try {
+          Object.assign(
+            lifecycle,
+            await hostLifecycle(cloud, harness, deployment, {
+              host: hosts[2] ?? hosts[0] ?? '',
+              flavorId,
+              imageId,
+              work: values.work ?? '',
+            }),
+          );
+        } catch (err) {
+          errors.push(`lifecycle: ${(err as Error).message}`);
+          log(`lifecycle FAILED: ${(err as Error).message}`);
+        }
       save();
     } finally {
       await deployment.stop();
