@@ -45,6 +45,11 @@ export interface DrillPorts {
    * list, not from the detection record, whose incident id goes once the host turns `maintenance`.
    */
   incidentSince(host: string, since: number): Promise<string | undefined>;
+  /**
+   * Vigil's own recovery plan for the host as it is now (the canaries on it): whether every move fits
+   * the capacity left on the other hosts, and what it could not place.
+   */
+  recoveryPlan(host: string): Promise<{ fits: boolean; blocked: string[]; warnings: string[] }>;
   /** Accepts a reinstate or throws CONFLICT with the reason it is refused now. */
   reinstate(host: string, why: string): Promise<void>;
   /** True when `drill.failCommands` has it. */
@@ -190,6 +195,14 @@ export class DrillRunner {
       return seen.every((c) => c.status === 'ACTIVE' && c.host === host);
     });
     await this.event(`all ${this.request.canaries} canaries ACTIVE on ${host}`);
+    // Spare capacity, asked of the planner recovery itself uses, with the canaries' real flavor.
+    const plan = await this.ports.recoveryPlan(host);
+    if (!plan.fits || plan.blocked.length > 0)
+      throw new VigilError(
+        ErrorCode.CONFLICT,
+        `no spare capacity for the canaries on the other hosts: ${[...plan.blocked, ...plan.warnings].join('; ') || 'the plan does not fit'}`,
+      );
+    await this.event(`recovery plan fits: every canary has room on another host`);
   }
 
   private async fail(): Promise<void> {

@@ -159,6 +159,14 @@ export class DrillService {
         const incidents = await this.engine().list(50);
         return incidents.find((i) => i.host === host && Date.parse(i.createdAt) >= since - 1000)?.id;
       },
+      recoveryPlan: async (host) => {
+        const { plan } = await this.engine().dryRun(host);
+        return {
+          fits: plan.fits,
+          blocked: plan.blocked.map((b) => `${b.instanceName}: ${b.reason}`),
+          warnings: plan.warnings,
+        };
+      },
       reinstate: async (host, why) => {
         await this.engine().reinstate(host, { who: 'vigil-drill', why });
       },
