@@ -170,6 +170,14 @@ const PLANS: Record<string, RoutePlan> = {
   'POST /vigil/v1/incidents/{id}/confirm-fenced': { body: operatorAction, needsOpenStack: true },
   'POST /vigil/v1/incidents/{id}/retry': { body: operatorAction, needsOpenStack: true },
   'POST /vigil/v1/recovery/dry-run': { body: { host: HOST }, needsOpenStack: true },
+  // `confirm` is not the host: a drill the fuzzer starts is refused in preflight, nothing is booted.
+  'POST /vigil/v1/drills': {
+    body: { host: HOST, confirm: 'not-the-host', canaries: 1, flavor: 'tiny', image: 'fake' },
+    needsOpenStack: true,
+  },
+  'GET /vigil/v1/drills': {},
+  'GET /vigil/v1/drills/{id}': {},
+  'POST /vigil/v1/drills/{id}/abort': {},
   'GET /vigil/v1/segments/{segment_uuid}/detection-policy': { freeTextParams: true },
   'PUT /vigil/v1/segments/{segment_uuid}/detection-policy': { body: { detection_policy: {} } },
   'GET /vigil/v1/storm-guard': {},

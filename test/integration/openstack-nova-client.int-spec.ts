@@ -1,7 +1,7 @@
 import { createLogger, novaSchema } from '@vigil/config';
 import { ErrorCode } from '@vigil/contracts';
 import { KeystoneSession, NovaClient, formatMicroversion } from '@vigil/openstack';
-import { LogCapture, NovaFake, startOpenStack, type OpenStackFixture } from '@vigil/testing';
+import { LogCapture, NovaFake, startOpenStack, type OpenStackFixture, waitFor } from '@vigil/testing';
 
 // NovaClient against the Nova fake of a Zed cloud (max 2.93): every call at the pinned 2.73.
 describe('NovaClient on a 2.93 cloud', () => {
@@ -250,5 +250,46 @@ describe('NovaClient on a 2.93 cloud', () => {
     expect(tokens.length).toBeGreaterThan(1);
     expect(logs.lines.length).toBeGreaterThan(0);
     expect(logs.linesContaining(os.servicePassword, ...tokens)).toEqual([]);
+  });
+
+  it('boots a server pinned to a host (zone:host, no network) that settles ACTIVE there, and deletes it', async () => {
+    const id = await nova.createServer({
+      name: 'canary-1',
+      flavorRef: '100',
+      imageRef: 'img-1',
+      zone: 'nova',
+      host: 'cmp-02',
+      metadata: { vigil_drill: 'd-1' },
+    });
+    const sent = os.nova.requests.filter((r) => r.route === 'POST /servers').at(-1);
+    expect(sent).toMatchObject({
+      microversion: 73,
+      status: 202,
+      body: {
+        server: { availability_zone: 'nova:cmp-02', networks: 'none', metadata: { vigil_drill: 'd-1' } },
+      },
+    });
+    expect((await nova.getServer(id)).status).toBe('BUILD');
+    await waitFor(async () => (await nova.getServer(id)).status === 'ACTIVE', { what: 'canary ACTIVE' });
+    expect(await nova.getServer(id)).toMatchObject({ host: 'cmp-02', metadata: { vigil_drill: 'd-1' } });
+    await nova.deleteServer(id);
+    await expect(nova.getServer(id)).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+    await expect(nova.deleteServer(id)).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+  });
+
+  it('a server pinned to a host Nova shows down goes ERROR, as with a forced host', async () => {
+    os.nova.model.addHost({ host: 'cmp-dead', alive: false });
+    os.nova.model.updateService('cmp-dead', { forcedDown: true });
+    const id = await nova.createServer({
+      name: 'c',
+      flavorRef: '1',
+      imageRef: 'i',
+      zone: 'nova',
+      host: 'cmp-dead',
+    });
+    await waitFor(async () => (await nova.getServer(id)).status === 'ERROR', { what: 'server ERROR' });
+    await expect(
+      nova.createServer({ name: 'c', flavorRef: '1', imageRef: 'i', zone: 'nova', host: 'no-such-host' }),
+    ).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
   });
 });

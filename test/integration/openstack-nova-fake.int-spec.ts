@@ -160,4 +160,32 @@ describe('Nova fake fidelity (raw HTTP)', () => {
       (recent.body as { hypervisors: Array<Record<string, unknown>> }).hypervisors[0],
     ).not.toHaveProperty('vcpus');
   });
+
+  it('POST /servers: networks required from 2.37, host field only from 2.74, 202 with a reservation; DELETE 204 then 404', async () => {
+    const server = { name: 'x', flavorRef: '1', imageRef: 'i', availability_zone: 'nova:cmp-01' };
+    const v = (minor: number) => ({ 'OpenStack-API-Version': `compute 2.${minor}` });
+    const noNetworks = await call('POST', '/servers', { headers: v(37), body: { server } });
+    expect(noNetworks).toMatchObject({
+      status: 400,
+      body: { badRequest: { message: expect.stringContaining("'networks' is a required property") } },
+    });
+    const hostField = await call('POST', '/servers', {
+      headers: v(73),
+      body: { server: { name: 'x', flavorRef: '1', imageRef: 'i', networks: 'none', host: 'cmp-01' } },
+    });
+    expect(hostField.status).toBe(400);
+    const created = await call('POST', '/servers', {
+      headers: v(74),
+      body: { server: { name: 'x', flavorRef: '1', imageRef: 'i', networks: 'none', host: 'cmp-01' } },
+    });
+    expect(created).toMatchObject({
+      status: 202,
+      body: { server: { id: expect.any(String), adminPass: expect.any(String) } },
+    });
+    const id = (created.body as { server: { id: string } }).server.id;
+    expect((await call('GET', `/servers/${id}`)).body).toMatchObject({ server: { status: 'BUILD' } });
+    expect((await call('DELETE', `/servers/${id}`)).status).toBe(204);
+    expect((await call('GET', `/servers/${id}`)).status).toBe(404);
+    expect((await call('DELETE', `/servers/${id}`)).status).toBe(404);
+  });
 });

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '@vigil/config';
 import { VigilApiClient } from './api-client';
 import { loadCliConfig } from './cli-config';
+import { DRILL_USAGE, type DrillIo, runDrill, terminalIo } from './drill';
 import { ALL_COMMANDS } from './registry';
 import { monitorSecret } from './monitor-secret';
 
@@ -14,6 +15,8 @@ ${Object.values(ALL_COMMANDS)
   .join('\n')}
   monitor-secret <host> [--out FILE]
       the host monitor's secret (0600 file, or stdout), from the controller's env
+  ${DRILL_USAGE}
+      failover drill: canaries on the host, fail it, check Vigil's recovery, repair, report
 
 Authentication as the openstack client: OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME,
 OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME (or OS_APPLICATION_CREDENTIAL_ID/_SECRET).
@@ -24,7 +27,9 @@ export async function runCli(
   argv: string[],
   env: NodeJS.ProcessEnv,
   out: (s: string) => void,
+  drillIo: DrillIo = terminalIo(out),
 ): Promise<number> {
+  if (commandOf(argv) === 'drill') return runDrill(argv, env, drillIo);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -78,4 +83,25 @@ export async function runCli(
   });
   out(values.json ? JSON.stringify(result.json, null, 2) + '\n' : result.text + '\n');
   return result.exitCode ?? 0;
+}
+
+/** Global options that take a value: their value is not the command. */
+const VALUED_OPTIONS = new Set([
+  '--url',
+  '--reason',
+  '--out',
+  '--scope',
+  '--segment',
+  '--fencing',
+  '--controller-url',
+]);
+
+/** The first positional argument (global options with a value are skipped). */
+function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (VALUED_OPTIONS.has(a)) i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
 }

@@ -10,6 +10,7 @@ import { VersionsController } from './api/versions.controller';
 import { VigilApiModule } from './api/vigil/vigil-api.module';
 import { DetectionAdaptersModule } from './detection/adapters/detection-adapters.module';
 import { DetectionModule } from './detection/detection.module';
+import { DrillModule } from './drill/drill.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { AlertsModule } from './intake/alerts/alerts.module';
@@ -61,6 +62,7 @@ export class AppModule {
         AlertsModule,
         EventsModule,
         OperatorViewModule,
+        DrillModule,
         RecoveryModule.forRoot((role) => deps.redis.client(role), { imports: [RecoveryAdaptersModule] }),
       ],
       controllers: [VersionsController, OpenApiController],

@@ -477,6 +477,21 @@ export const fencingConfigSchema = z
   })
   .strict();
 
+/** `vigil drill`: failures it may inject besides a BMC power-off, and how long a step may stall. */
+export const drillSchema = z
+  .object({
+    /**
+     * Named fail commands (argv, no shell; `{host}` is replaced by the host name), e.g. one that
+     * freezes a node for a kernel-hang drill. Only these run: the API names one, it never sends a command.
+     */
+    failCommands: z.record(z.string().regex(/^[a-z0-9-]+$/), z.array(z.string().min(1)).min(1)).default({}),
+    /** A drill step (boot, incident, repair, delete) without progress this long ends the drill with cleanup. */
+    stallTimeoutMs: z.number().int().min(1_000).default(600_000),
+    /** How often the drill reads Nova, the BMCs and Vigil's state while it waits. */
+    pollIntervalMs: z.number().int().min(50).default(500),
+  })
+  .strict();
+
 export const controllerConfigSchema = z
   .object({
     /** Directory for embedded Redis data and the generated encryption key. */
@@ -498,6 +513,7 @@ export const controllerConfigSchema = z
     events: eventsSchema.default(eventsSchema.parse({})),
     fencing: fencingConfigSchema.default(fencingConfigSchema.parse({})),
     limits: limitsSchema.default(limitsSchema.parse({})),
+    drill: drillSchema.default(drillSchema.parse({})),
   })
   .strict()
   // `when` runs this check even if other keys failed, so the boot error lists every problem at once.
@@ -514,6 +530,7 @@ export type AuthConfig = z.infer<typeof authSchema>;
 export type NovaConfig = z.infer<typeof novaSchema>;
 export type LogConfig = z.infer<typeof logSchema>;
 export type RecoveryConfig = z.infer<typeof recoverySchema>;
+export type DrillConfig = z.infer<typeof drillSchema>;
 export type RecoveryPolicy = z.infer<typeof recoveryPolicySchema>;
 export type IntakeConfig = z.infer<typeof intakeSchema>;
 export type DetectionConfig = z.infer<typeof detectionSchema>;

@@ -8,6 +8,7 @@ import {
   aggregatesSchema,
   hypervisorsSchema,
   migrationsSchema,
+  serverCreatedSchema,
   serverShowSchema,
   serversPageSchema,
   servicesSchema,
@@ -16,6 +17,7 @@ import { toAggregate, toHypervisor, toMigration, toServer, toService } from './n
 import type {
   Aggregate,
   ComputeService,
+  CreateServerSpec,
   EvacuateOptions,
   HypervisorCapacity,
   ListServersOptions,
@@ -208,6 +210,45 @@ export class NovaClient {
   /** Admin reset: vm_state `error` or `active`, task_state cleared (makes a stuck server evacuable). */
   async resetState(serverId: string, state: 'error' | 'active'): Promise<void> {
     await this.action(serverId, { 'os-resetState': { state } }, `reset-state ${state}`, true);
+  }
+
+  /**
+   * Boots a server pinned to a host with the admin `availability_zone` form `zone:host` (every
+   * microversion; 2.74's `host` field is above the version we pin). No network unless one is named
+   * (`networks: "none"` needs 2.37). Never retried: a lost answer may hide a created server, so callers
+   * find their servers by name or metadata.
+   */
+  async createServer(spec: CreateServerSpec): Promise<string> {
+    const body = await this.http.json(
+      {
+        method: 'POST',
+        path: '/servers',
+        body: {
+          server: {
+            name: spec.name,
+            flavorRef: spec.flavorRef,
+            imageRef: spec.imageRef,
+            networks: spec.networkId === undefined ? 'none' : [{ uuid: spec.networkId }],
+            availability_zone: `${spec.zone}:${spec.host}`,
+            metadata: spec.metadata ?? {},
+          },
+        },
+        idempotent: false,
+        what: `create server ${spec.name} on ${spec.host}`,
+      },
+      serverCreatedSchema,
+    );
+    return body.server.id;
+  }
+
+  /** 404 (NOT_FOUND) once the server is gone; Nova answers 204 while it deletes in the background. */
+  async deleteServer(serverId: string): Promise<void> {
+    await this.http.send({
+      method: 'DELETE',
+      path: `/servers/${encodeURIComponent(serverId)}`,
+      idempotent: true,
+      what: `delete server ${serverId}`,
+    });
   }
 
   /** Evacuation migration records of one instance (newest first from 2.59). */

@@ -62,6 +62,8 @@ export const serverSchema = z.object({
 });
 export type ServerBody = z.infer<typeof serverSchema>;
 export const serverShowSchema = z.object({ server: serverSchema });
+/** `POST /servers` answers 202 with a reservation: id and links, not the server's details. */
+export const serverCreatedSchema = z.object({ server: z.object({ id: z.string() }) });
 export const serversPageSchema = z.object({ servers: z.array(serverSchema), servers_links: linksSchema });
 
 export const migrationSchema = z.object({

@@ -39,6 +39,19 @@ export interface Server {
   flavor?: ServerFlavor;
 }
 
+/** A server to boot on one given host (admin `zone:host` placement). */
+export interface CreateServerSpec {
+  name: string;
+  flavorRef: string;
+  imageRef: string;
+  /** Availability zone of the host (Nova's `zone` of its nova-compute service). */
+  zone: string;
+  host: string;
+  /** Omitted: no network (`"none"`). */
+  networkId?: string;
+  metadata?: Record<string, string>;
+}
+
 export interface ServerFlavor {
   vcpus?: number;
   ram?: number;

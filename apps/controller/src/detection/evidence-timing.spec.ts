@@ -137,6 +137,17 @@ describe('Nova liveness from updated_at (Nova 1 h ahead of us)', () => {
         says: 'dead',
       },
       {
+        // Seen on a real cloud: lists are read only while some host is silent, so after one incident
+        // the step between two episodes' reads looked like a ~50 s cadence and a hang waited for Nova.
+        name: 'a step across two silent episodes (reads minutes apart) teaches no cadence: the 10 s fallback stands → dead',
+        now: LAST_HB + 14_000,
+        ledger: readLists([
+          { at: LAST_HB - 120_000, h: LAST_HB - 125_000, other: LAST_HB - 120_500 },
+          { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
+        ]),
+        says: 'dead',
+      },
+      {
         name: 'an advance after the last heartbeat, then reports stop: the missed report is fresher → dead',
         now: LAST_HB + 25_000,
         ledger: readLists([

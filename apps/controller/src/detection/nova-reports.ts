@@ -55,6 +55,14 @@ const STEPS_KEPT = 5;
 const OFFSET_SAMPLES_KEPT = 20;
 /** Steps shorter than this are not reports (a disable or force-down right after a report also touches `updated_at`). */
 const MIN_REPORT_STEP_MS = 100;
+/**
+ * A step teaches the cadence only when the read before it was this recent: then no report fell
+ * unseen between the two values. Lists are read only while some host is silent, so the step from the
+ * last read of one silent episode to the first of the next spans many reports (seen on a real cloud:
+ * a learnt "cadence" of ~50 s after one incident, and a kernel hang detected only when Nova's
+ * service_down_time ran out). Sweeps run every `detection.sweepIntervalMs` (500 ms) while reading.
+ */
+const MAX_READ_GAP_FOR_STEP_MS = 2_000;
 
 /** Nova's naive UTC timestamp (`2024-05-01T10:00:03.000000`, no zone) as ms; undefined if unreadable. */
 export function parseNovaTime(value: string | undefined): number | undefined {
@@ -99,7 +107,10 @@ export function recordServiceList(
         firstReadAt: readAt,
         lastReadAt: readAt,
         advancedAfter: old.lastReadAt,
-        stepsMs: step >= MIN_REPORT_STEP_MS ? [...old.stepsMs, step].slice(-STEPS_KEPT) : old.stepsMs,
+        stepsMs:
+          step >= MIN_REPORT_STEP_MS && readAt - old.lastReadAt <= MAX_READ_GAP_FOR_STEP_MS
+            ? [...old.stepsMs, step].slice(-STEPS_KEPT)
+            : old.stepsMs,
         state,
         forcedDown,
       });

@@ -1,6 +1,7 @@
 import { type FakeRequest, type FakeResponse } from '../keystone-fake/fake-http';
 import { type NovaModel, type ServiceUpdate } from './model/nova-model';
 import { NovaFault } from './model/types';
+import { ServerBoot } from './server-boot';
 import { aggregateView, hypervisorView, migrationView, serverView, serviceView } from './views';
 
 /** One authenticated, version-checked request as the routes see it. */
@@ -55,10 +56,15 @@ function boolish(value: unknown, field: string): boolean {
 
 /** The routes of openstack-api.md §3–§5 over the model. Throws `NovaFault` for Nova's 4xx answers. */
 export class NovaRoutes {
+  private readonly boot: ServerBoot;
+
   constructor(
     private readonly model: NovaModel,
     private readonly onEvacuate: (serverId: string) => void,
-  ) {}
+    bootDurationMs = 1_000,
+  ) {
+    this.boot = new ServerBoot(model, bootDurationMs);
+  }
 
   /** A label per route, for call counters (`PUT /os-services/{id}`, `POST /servers/{id}/action:evacuate`). */
   static label(method: string, segments: string[], body: unknown): string {
@@ -82,6 +88,10 @@ export class NovaRoutes {
         return this.updateService(call, id ?? '');
       case 'GET servers/detail':
         return this.listServers(call);
+      case 'POST servers':
+        return this.boot.create(req.body, call.v, call.projectId);
+      case 'DELETE servers/:id':
+        return this.boot.delete(id ?? '');
       case 'GET servers/:id':
         return ok({ server: serverView(this.model, this.model.requireServer(id ?? ''), call.v) });
       case 'POST servers/:id/action':

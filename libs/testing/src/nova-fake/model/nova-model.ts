@@ -52,6 +52,8 @@ export class NovaModel {
   private readonly serversById = new Map<string, ServerRecord>();
   private readonly serversByHost = new Map<string, Set<string>>();
   private readonly migrationList: MigrationRecord[] = [];
+  /** Servers still spawning: when they settle and into which vm_state. */
+  private readonly booting = new Map<string, { atMs: number; vmState: 'active' | 'error' }>();
   private nextServiceId = 1;
   private nextInstance = 1;
 
@@ -238,6 +240,19 @@ export class NovaModel {
       .sort((a, b) => b.createdMs - a.createdMs || (a.id < b.id ? 1 : -1));
   }
 
+  /** A server created BUILD settles `afterMs` later (ACTIVE, or ERROR when its host was dead). */
+  finishBootLater(id: string, afterMs: number, vmState: 'active' | 'error'): void {
+    this.booting.set(id, { atMs: this.clock.now() + afterMs, vmState });
+  }
+
+  /** The server is deleted: gone from lists and shows (404); its migration records stay, as in Nova. */
+  removeServer(id: string): void {
+    const server = this.requireServer(id);
+    if (server.host !== null) this.serversByHost.get(server.host)?.delete(id);
+    this.serversById.delete(id);
+    this.booting.delete(id);
+  }
+
   evacuate(id: string, targetHost?: string): MigrationRecord {
     const server = this.requireServer(id);
     const source = server.host === null ? undefined : this.hostsByName.get(server.host);
@@ -334,6 +349,20 @@ export class NovaModel {
   /** Applies due evacuation steps; every read calls it, tests with a manual clock may too. */
   advance(): void {
     this.evacuations.advance();
+    const now = this.clock.now();
+    for (const [id, boot] of this.booting) {
+      if (boot.atMs > now) continue;
+      this.booting.delete(id);
+      const server = this.serversById.get(id);
+      if (!server) continue;
+      Object.assign(server, {
+        vmState: boot.vmState,
+        taskState: null,
+        powerState: boot.vmState === 'active' ? POWER_STATE.RUNNING : POWER_STATE.NOSTATE,
+        launchedMs: boot.vmState === 'active' ? now : null,
+        updatedMs: now,
+      });
+    }
   }
 
   private requireHost(name: string): HostRecord {
