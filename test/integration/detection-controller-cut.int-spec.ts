@@ -1,3 +1,4 @@
+import { runCli } from '../../apps/cli/src/run';
 import { ShapesStack } from './failure-shapes-support/shapes-stack';
 
 // Issue 13's last "must show": a controller-side cut (the controller stops hearing a host while its
@@ -7,15 +8,23 @@ describe('controller-side cut on cloud-sim with the production controller', () =
   const shapes = new ShapesStack();
 
   beforeAll(async () => {
-    await shapes.start({
-      seed: 11,
-      hosts: 6,
-      hostsPerRack: 3,
-      segments: 1,
-      reservedPerSegment: 1,
-      instances: 16,
-      timing: { heartbeatIntervalMs: 300, reportIntervalMs: 1_000, serviceDownTimeMs: 6_000, rebuildMs: 300 },
-    });
+    await shapes.start(
+      {
+        seed: 11,
+        hosts: 6,
+        hostsPerRack: 3,
+        segments: 1,
+        reservedPerSegment: 1,
+        instances: 16,
+        timing: {
+          heartbeatIntervalMs: 300,
+          reportIntervalMs: 1_000,
+          serviceDownTimeMs: 6_000,
+          rebuildMs: 300,
+        },
+      },
+      { detection: { failureDomains: { 'cmp-0001': 'dc1/rack-01', 'cmp-0002': 'dc1/rack-01' } } },
+    );
   }, 300_000);
 
   afterAll(async () => {
@@ -42,5 +51,20 @@ describe('controller-side cut on cloud-sim with the production controller', () =
     ).toEqual([]);
     expect(await shapes.powerLog(since)).toEqual([]);
     expect(await shapes.stack.api.notifications()).toEqual([]);
+  });
+
+  it('failure domains show in the API, the CLI and /metrics', async () => {
+    expect((await shapes.view('cmp-0002'))?.failureDomain).toBe('dc1/rack-01');
+    expect((await shapes.view('cmp-0004'))?.failureDomain).toBeUndefined();
+    let out = '';
+    const code = await runCli(
+      ['--url', shapes.stack.controllerUrl, '--noauth', 'host', 'cmp-0002'],
+      {},
+      (text) => (out += text),
+    );
+    expect(code).toBe(0);
+    expect(out).toContain('failure domain: dc1/rack-01');
+    const metrics = await (await fetch(`${shapes.stack.controllerUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^vigil_failure_domain_hosts\{domain="dc1\/rack-01",state="up"\} 2$/m);
   });
 });

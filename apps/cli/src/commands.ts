@@ -133,6 +133,7 @@ export const COMMANDS: Record<string, Command> = {
       const text = [
         `${host}: ${cellText(view.state)} since ${at(view.since)}`,
         `healthy since: ${view.state === 'up' ? at(view.since) : at(view.healthySince)}`,
+        `failure domain: ${cellText(view.failureDomain)}`,
         `failed components: ${failed.join(', ') || 'none'}`,
         `incident: ${cellText(view.incidentId)}`,
         ...(view.note ? [`note: ${cellText(view.note)}`] : []),

@@ -38,7 +38,7 @@ import {
 } from './nova-reports';
 import { defaultPolicy, resolvePolicy } from './policy';
 import { DetectionPorts, type MonitoredHost } from './ports';
-import { probeAll } from './probes';
+import { BmcReader, probeAll } from './probes';
 
 /** Counters a metrics exporter can read as they are. */
 export interface DetectionCounters {
@@ -84,6 +84,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
   private warnedNoDirectory = false;
   /** What the service lists read so far say about each nova-compute's reports (leader memory only: a new leader relearns). */
   private novaLedger: NovaReportLedger = EMPTY_NOVA_LEDGER;
+  private bmc: BmcReader | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: ControllerConfig,
@@ -205,7 +206,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     });
     const silentNames = silent.map((h) => h.name);
     const [probed, evidence] = await Promise.all([
-      probeAll(this.ports.probe, silentNames, this.config.detection.evidenceTimeoutMs),
+      probeAll(this.ports.probe, this.bmcReader(), silentNames, this.config.detection.evidenceTimeoutMs),
       this.store.readEvidence(silentNames),
     ]);
     if (probed.nova) this.novaLedger = recordServiceList(this.novaLedger, probed.nova, Date.now());
@@ -383,6 +384,22 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
         'detection action failed; retried on a later sweep where applicable',
       );
     }
+  }
+
+  /**
+   * A hung or slow BMC never holds the sweep longer than one sweep interval (at most the evidence
+   * timeout): its read goes on in the background and the next sweep uses it.
+   */
+  private bmcReader(): BmcReader | undefined {
+    const probe = this.ports.probe;
+    if (!probe) return undefined;
+    const { evidenceTimeoutMs, sweepIntervalMs } = this.config.detection;
+    this.bmc ??= new BmcReader(probe, {
+      timeoutMs: evidenceTimeoutMs,
+      waitMs: Math.min(evidenceTimeoutMs, Math.max(100, sweepIntervalMs)),
+      maxAgeMs: evidenceTimeoutMs + sweepIntervalMs,
+    });
+    return this.bmc;
   }
 
   private policyResolver(overrides: ReadonlyMap<string, unknown>): (segmentUuid: string) => DetectionPolicy {

@@ -29,7 +29,11 @@ describe('correlated silence', () => {
       [s('a', 'r1', 0, 'off'), s('b', 'r1', 0), s('c', 'r1', 0)],
       { b: ['c'], c: ['b'] },
     ],
-    ['unknown BMCs prove no power: not held', [s('a', 'r1', 0, 'unknown'), s('b', 'r1', 0, 'unknown')], {}],
+    [
+      'a BMC that did not answer proves nothing: held as On',
+      [s('a', 'r1', 0, 'unknown'), s('b', 'r1', 0)],
+      { a: ['b'], b: ['a'] },
+    ],
     [
       'three of one rack',
       [s('a', 'r1', 0), s('b', 'r1', 1), s('c', 'r1', 2)],

@@ -25,11 +25,12 @@ export interface Correlation {
 /**
  * Hosts of one domain that went silent within `windowMs` of each other while their BMCs read On: a
  * network event until proven otherwise. A BMC reading Off is direct evidence of death and takes the
- * host out (so its own hold ends); an unknown BMC is no proof of power either, so it is not held (its
- * fencing will need an operator anyway). Hosts in different domains are never correlated.
+ * host out (so its own hold ends). A BMC that did not answer this sweep proves nothing either way (the
+ * same event may cut the out-of-band network): it stays held, as On. Hosts in different domains are
+ * never correlated.
  */
 export function correlatedSilences(silences: readonly Silence[]): Map<string, Correlation> {
-  const powered = silences.filter((s) => s.domain !== undefined && s.bmc === 'on');
+  const powered = silences.filter((s) => s.domain !== undefined && s.bmc !== 'off');
   const out = new Map<string, Correlation>();
   for (const s of powered) {
     const others = powered
