@@ -346,6 +346,19 @@ export const recoverySchema = z
     /** How long `reinstate` waits for Nova to report the service up after force-down is unset, in ms. Default 120000. */
     serviceUpTimeoutMs: z.number().int().min(100).default(120_000),
     policy: recoveryPolicySchema.default(recoveryPolicySchema.parse({})),
+    /**
+     * Where Nova's `[DEFAULT] resume_guests_state_on_host_boot` is on, as the operator states it (no Nova
+     * API exposes a compute's nova.conf). `reinstate` warns for these hosts (event, log, answer).
+     */
+    resumeGuestsStateOnHostBoot: z
+      .object({
+        /** Compute service host names. */
+        hosts: z.array(z.string().min(1)).default([]),
+        /** Segment names or uuids: every host of the segment. */
+        segments: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ hosts: [], segments: [] }),
   })
   .strict();
 

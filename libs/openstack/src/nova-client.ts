@@ -225,6 +225,26 @@ export class NovaClient {
     return body.migrations.map(toMigration);
   }
 
+  /**
+   * Evacuation migration records whose source is `host` (newest first from 2.59). One page: from 2.59
+   * it holds the newest `[api] max_limit` (default 1000) records, and a running evacuation is among the
+   * newest of its host.
+   */
+  async listEvacuationsFromHost(host: string): Promise<Migration[]> {
+    const body = await this.http.json(
+      {
+        method: 'GET',
+        path: '/os-migrations',
+        query: { source_compute: host, migration_type: 'evacuation' },
+        idempotent: true,
+        what: `list evacuations from ${host}`,
+      },
+      migrationsSchema,
+    );
+    // Filters are applied by Nova; checked anyway, as for servers (a dropped filter must not widen the view).
+    return body.migrations.map(toMigration).filter((m) => m.sourceCompute === host);
+  }
+
   async listAggregates(): Promise<Aggregate[]> {
     const body = await this.http.json(
       { method: 'GET', path: '/os-aggregates', idempotent: true, what: 'list aggregates' },

@@ -11,6 +11,8 @@ export type IncidentEventType =
   | 'incident.error'
   | 'incident.failed'
   | 'host.reinstated'
+  /** A reinstate was accepted for a host whose return is risky (e.g. resume_guests_state_on_host_boot on). */
+  | 'host.zombie-risk'
   /** An outside COMPUTE_HOST notification about a host Vigil sees alive: accepted, then ignored. */
   | 'notification.ignored'
   | 'storm-guard.engaged'

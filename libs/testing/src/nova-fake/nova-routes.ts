@@ -289,6 +289,7 @@ export class NovaRoutes {
       instanceUuid: q('instance_uuid'),
       migrationType: q('migration_type'),
       host: q('host'),
+      sourceCompute: q('source_compute'),
       status: q('status'),
     });
     if (v < 59) migrations = [...migrations].sort((a, b) => a.id - b.id);

@@ -68,6 +68,8 @@ export function pickHost(
 export class EvacuationEngine {
   private readonly jobs = new Map<string, Job>();
   private readonly failures = new Map<string, number>();
+  /** Servers whose rebuild stalls on the destination (migration stays `pre-migrating`) until released. */
+  private readonly held = new Set<string>();
   private nextMigrationId = 1;
 
   constructor(
@@ -78,6 +80,19 @@ export class EvacuationEngine {
   /** The next `count` evacuations of `serverId` fail on the destination (migration `failed`, vm ERROR). */
   failNext(serverId: string, count = 1): void {
     this.failures.set(serverId, (this.failures.get(serverId) ?? 0) + count);
+  }
+
+  /**
+   * Evacuations of `serverId` stall after scheduling (migration `pre-migrating`, task_state
+   * `rebuild_spawning`) until `release`: a slow destination, e.g. a large image still copying.
+   */
+  hold(serverId: string): void {
+    this.held.add(serverId);
+  }
+
+  /** The held rebuild goes on; it ends at once if its time is already up. */
+  release(serverId: string): void {
+    this.held.delete(serverId);
   }
 
   inFlight(): number {
@@ -125,6 +140,11 @@ export class EvacuationEngine {
     const { rebuildDurationMs, hostSwitchDelayMs } = this.timing;
     for (const job of [...this.jobs.values()]) {
       if (job.phase === 'accepted' && now >= job.startMs + rebuildDurationMs / 4) this.schedule(job, now);
+      if (this.held.has(job.server.id) && job.phase === 'rebuilding') {
+        // Time spent held does not count: the rebuild resumes where it stalled.
+        job.startMs = Math.max(job.startMs, now - rebuildDurationMs / 4);
+        continue;
+      }
       if (job.phase === 'rebuilding' && now >= job.startMs + rebuildDurationMs) this.rebuild(job, now);
       if (job.phase === 'finishing' && now >= job.startMs + rebuildDurationMs + hostSwitchDelayMs)
         this.finish(job, now);

@@ -290,9 +290,15 @@ export class NovaModel {
 
   // ---- migrations and hypervisors ---------------------------------------------------
 
-  /** Newest first, as Nova sorts from 2.59. `host` matches source or destination. */
+  /** Newest first, as Nova sorts from 2.59. `host` matches source or destination, `sourceCompute` the source only. */
   migrations(
-    filter: { instanceUuid?: string; migrationType?: string; host?: string; status?: string } = {},
+    filter: {
+      instanceUuid?: string;
+      migrationType?: string;
+      host?: string;
+      sourceCompute?: string;
+      status?: string;
+    } = {},
   ): MigrationRecord[] {
     this.advance();
     return this.migrationList
@@ -301,6 +307,7 @@ export class NovaModel {
           (filter.instanceUuid === undefined || m.instanceUuid === filter.instanceUuid) &&
           (filter.migrationType === undefined || m.migrationType === filter.migrationType) &&
           (filter.status === undefined || m.status === filter.status) &&
+          (filter.sourceCompute === undefined || m.sourceCompute === filter.sourceCompute) &&
           (filter.host === undefined || m.sourceCompute === filter.host || m.destCompute === filter.host),
       )
       .sort((a, b) => b.createdMs - a.createdMs || b.id - a.id);
