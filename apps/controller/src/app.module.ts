@@ -18,6 +18,7 @@ import { RecoveryAdaptersModule } from './recovery/adapters/recovery-adapters.mo
 import { RecoveryModule } from './recovery/recovery.module';
 import { OpenStackClients } from './platform/openstack-clients';
 import { OperatorViewModule } from './operator-view/operator-view.module';
+import { QuarantineModule } from './quarantine/quarantine.module';
 import { CONFIG, LOGGER, OPENSTACK, REDIS } from './platform/tokens';
 
 export interface AppDependencies {
@@ -61,6 +62,7 @@ export class AppModule {
         AlertsModule,
         EventsModule,
         OperatorViewModule,
+        QuarantineModule,
         RecoveryModule.forRoot((role) => deps.redis.client(role), { imports: [RecoveryAdaptersModule] }),
       ],
       controllers: [VersionsController, OpenApiController],

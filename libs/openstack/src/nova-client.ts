@@ -187,6 +187,19 @@ export class NovaClient {
     await this.action(serverId, { evacuate }, 'evacuate', false);
   }
 
+  /**
+   * Starts a live migration, the scheduler choosing the destination (`host: null`). From 2.25 the
+   * block-migration choice is left to Nova (`"auto"`: shared storage or not); before, `false` with
+   * `disk_over_commit: false`. Not retried blindly: callers re-read the server (task_state `migrating`).
+   */
+  async liveMigrate(serverId: string): Promise<void> {
+    const version = (await this.microversion()).pinned;
+    const body = atLeast(version, NOVA_VERSIONS.liveMigrateAuto)
+      ? { host: null, block_migration: 'auto' }
+      : { host: null, block_migration: false, disk_over_commit: false };
+    await this.action(serverId, { 'os-migrateLive': body }, 'live-migrate', false);
+  }
+
   async lockServer(serverId: string, reason?: string): Promise<void> {
     const version = (await this.microversion()).pinned;
     const withReason = reason !== undefined && atLeast(version, NOVA_VERSIONS.lockedReason);
