@@ -131,8 +131,11 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
     if (this.moving || !this.lease.isLeader) return;
     this.moving = true;
     try {
+      const states = await this.detectionStore.readRecords();
       for (const record of await this.store.all()) {
         if (record.mode !== 'drain' || record.drainedAt !== undefined) continue;
+        // A quarantined host that failed meanwhile belongs to failure handling (fence, evacuate).
+        if (states.get(record.host)?.state !== 'up') continue;
         await this.drain(record).catch((err: unknown) =>
           this.logger.warn({ err, host: record.host }, 'quarantine mover: pass failed; next pass retries'),
         );
