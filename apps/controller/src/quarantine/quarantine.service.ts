@@ -193,12 +193,20 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
       mode,
       liveMigrationsStarted: 0,
     });
-    await this.openstack
-      .requireNova()
-      .disableService(
+    try {
+      await this.openstack.requireNova().disableService(
         host,
-        `${QUARANTINE_REASON_PREFIX} (${signal}): degraded, ${mode === 'drain' ? 'draining' : 'no new instances'}`,
+        // Nova takes 1–255 characters.
+        `${QUARANTINE_REASON_PREFIX} (${signal}): degraded, ${mode === 'drain' ? 'draining' : 'no new instances'}`.slice(
+          0,
+          255,
+        ),
       );
+    } catch (err) {
+      // Not disabled: no quarantine either, so Alertmanager's retry (the sink failure answers 503) tries again.
+      await this.store.remove(host);
+      throw err;
+    }
     this.logger.warn({ host, signal, mode }, 'host quarantined: disabled for new instances, never fenced');
     this.events?.publish({ type: 'host.quarantined', host, data: { signal, mode } });
     if (mode === 'drain') void this.moveOnce();
