@@ -159,6 +159,8 @@ const PLANS: Record<string, RoutePlan> = {
     needsOpenStack: true,
   },
   'GET /vigil/v1/hosts/{host}/state': { freeTextParams: true },
+  'POST /vigil/v1/hosts/{host}/quarantine/cancel': { body: operatorAction, freeTextParams: true },
+  'GET /vigil/v1/quarantine': {},
   'GET /vigil/v1/hosts/{hostId}/fencing': {},
   'PUT /vigil/v1/hosts/{hostId}/fencing': {
     body: { driver: 'ipmitool', address: '10.1.0.11', port: 623, username: 'admin', password: 'fz-Bmc-pw-1' },

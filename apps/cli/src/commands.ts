@@ -150,11 +150,9 @@ export const COMMANDS: Record<string, Command> = {
     args: ['host'],
     reason: true,
     async run(api, [host], { reason }) {
-      const json = await api.request<{ reinstate: { requestId?: unknown; probationRemainingMs?: unknown } }>(
-        'POST',
-        `/vigil/v1/hosts/${enc(host ?? '')}/reinstate`,
-        { reason },
-      );
+      const json = await api.request<{
+        reinstate: { requestId?: unknown; probationRemainingMs?: unknown; warnings?: unknown };
+      }>('POST', `/vigil/v1/hosts/${enc(host ?? '')}/reinstate`, { reason });
       return show(json, reinstateText(host ?? '', json.reinstate));
     },
   },
@@ -215,8 +213,11 @@ export const COMMANDS: Record<string, Command> = {
 /** A person's reading of an accepted reinstate. */
 export function reinstateText(
   host: string,
-  accepted: { requestId?: unknown; probationRemainingMs?: unknown },
+  accepted: { requestId?: unknown; probationRemainingMs?: unknown; warnings?: unknown },
 ): string {
+  const warnings = Array.isArray(accepted.warnings)
+    ? accepted.warnings.map((w) => `warning: ${cellText(w)}`)
+    : [];
   const remainingMs = typeof accepted.probationRemainingMs === 'number' ? accepted.probationRemainingMs : 0;
   const wait =
     remainingMs > 0
@@ -226,6 +227,7 @@ export function reinstateText(
     `reinstate of ${host} accepted (request ${cellText(accepted.requestId)}).`,
     `Vigil unsets force-down ${wait}, waits for nova-compute to report up, enables it, clears on_maintenance`,
     'and returns the reserved hosts its recovery used. Follow it with `vigil host ' + host + '`.',
+    ...warnings,
   ].join('\n');
 }
 

@@ -1,10 +1,21 @@
 import { hostMonitorConfigSchema } from '@vigil/config';
 import { parse as parseYaml } from 'yaml';
 import { monitorVerdict } from './check';
+import { reinstateText } from './commands';
 import { monitorConfigYaml } from './enrol';
 import { fencingText, parseSettings } from './operator-commands';
 
 describe('CLI readings', () => {
+  it('shows the warnings of an accepted reinstate, one line each', () => {
+    const text = reinstateText('cmp-07', {
+      requestId: 'r1',
+      probationRemainingMs: 0,
+      warnings: ['resume_guests_state_on_host_boot is on for cmp-07'],
+    });
+    expect(text.split('\n').at(-1)).toBe('warning: resume_guests_state_on_host_boot is on for cmp-07');
+    expect(reinstateText('cmp-07', { requestId: 'r1' })).not.toContain('warning:');
+  });
+
   it('parses key=value settings as JSON where they parse, dotted keys nested', () => {
     expect(
       parseSettings([

@@ -19,6 +19,7 @@ import { RecoveryAdaptersModule } from './recovery/adapters/recovery-adapters.mo
 import { RecoveryModule } from './recovery/recovery.module';
 import { OpenStackClients } from './platform/openstack-clients';
 import { OperatorViewModule } from './operator-view/operator-view.module';
+import { QuarantineModule } from './quarantine/quarantine.module';
 import { CONFIG, LOGGER, OPENSTACK, REDIS } from './platform/tokens';
 
 export interface AppDependencies {
@@ -63,6 +64,7 @@ export class AppModule {
         EventsModule,
         OperatorViewModule,
         DrillModule,
+        QuarantineModule,
         RecoveryModule.forRoot((role) => deps.redis.client(role), { imports: [RecoveryAdaptersModule] }),
       ],
       controllers: [VersionsController, OpenApiController],

@@ -346,6 +346,34 @@ export const recoverySchema = z
     /** How long `reinstate` waits for Nova to report the service up after force-down is unset, in ms. Default 120000. */
     serviceUpTimeoutMs: z.number().int().min(100).default(120_000),
     policy: recoveryPolicySchema.default(recoveryPolicySchema.parse({})),
+    /**
+     * Where Nova's `[DEFAULT] resume_guests_state_on_host_boot` is on, as the operator states it (no Nova
+     * API exposes a compute's nova.conf). `reinstate` warns for these hosts (event, log, answer).
+     */
+    resumeGuestsStateOnHostBoot: z
+      .object({
+        /** Compute service host names. */
+        hosts: z.array(z.string().min(1)).default([]),
+        /** Segment names or uuids: every host of the segment. */
+        segments: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ hosts: [], segments: [] }),
+  })
+  .strict();
+
+/** Proactive quarantine of degraded hosts (alerts of kind `degradation`). Never fences. */
+export const quarantineMode = z.enum(['off', 'flag', 'drain']);
+export const quarantineSchema = z
+  .object({
+    /** What a degradation alert does to its host: nothing, disable it in Nova (`flag`), or disable and live-migrate its instances away (`drain`). Default off. */
+    mode: quarantineMode.default('off'),
+    /** Per segment (name or uuid): its own mode. */
+    segments: z.record(z.string(), quarantineMode).default({}),
+    /** Live migrations in flight per quarantined host. Default 2. */
+    liveMigrationsPerHost: z.number().int().min(1).default(2),
+    /** How often the mover looks at draining hosts, in ms. Default 5000. */
+    pollIntervalMs: z.number().int().min(50).default(5000),
   })
   .strict();
 
@@ -368,6 +396,8 @@ export const alertEvidenceKinds = [
   'libvirt-down',
   'ovs-down',
   'bmc-alert',
+  /** Not a failure yet (PSU or NIC redundancy lost, correctable memory errors): may quarantine the host. */
+  'degradation',
 ] as const;
 
 /** One mapping rule: which alerts it takes, where their host is, and what they mean. First matching rule wins. */
@@ -505,6 +535,7 @@ export const controllerConfigSchema = z
     secrets: secretsSchema.default({}),
     masakari: masakariSchema.default(masakariSchema.parse({})),
     recovery: recoverySchema.default(recoverySchema.parse({})),
+    quarantine: quarantineSchema.default(quarantineSchema.parse({})),
     intake: intakeSchema.default(intakeSchema.parse({})),
     detection: detectionSchema.default(detectionSchema.parse({})),
     leadership: leadershipSchema.default(leadershipSchema.parse({})),
@@ -531,6 +562,8 @@ export type NovaConfig = z.infer<typeof novaSchema>;
 export type LogConfig = z.infer<typeof logSchema>;
 export type RecoveryConfig = z.infer<typeof recoverySchema>;
 export type DrillConfig = z.infer<typeof drillSchema>;
+export type QuarantineConfig = z.infer<typeof quarantineSchema>;
+export type QuarantineMode = z.infer<typeof quarantineMode>;
 export type RecoveryPolicy = z.infer<typeof recoveryPolicySchema>;
 export type IntakeConfig = z.infer<typeof intakeSchema>;
 export type DetectionConfig = z.infer<typeof detectionSchema>;

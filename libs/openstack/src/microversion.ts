@@ -31,6 +31,8 @@ export const NOVA_VERSIONS = {
   forceDown: mv(2, 11),
   /** Evacuate no longer takes `onSharedStorage` and answers with an empty body. */
   evacuateAutoSharedStorage: mv(2, 14),
+  /** `os-migrateLive` takes `block_migration: "auto"` and no longer `disk_over_commit`. */
+  liveMigrateAuto: mv(2, 25),
   /** Services and hypervisors by UUID; `PUT /os-services/{id}`; legacy action routes gone. */
   servicesByUuid: mv(2, 53),
   /** `lock` accepts `locked_reason`. */

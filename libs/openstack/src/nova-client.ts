@@ -189,6 +189,19 @@ export class NovaClient {
     await this.action(serverId, { evacuate }, 'evacuate', false);
   }
 
+  /**
+   * Starts a live migration, the scheduler choosing the destination (`host: null`). From 2.25 the
+   * block-migration choice is left to Nova (`"auto"`: shared storage or not); before, `false` with
+   * `disk_over_commit: false`. Not retried blindly: callers re-read the server (task_state `migrating`).
+   */
+  async liveMigrate(serverId: string): Promise<void> {
+    const version = (await this.microversion()).pinned;
+    const body = atLeast(version, NOVA_VERSIONS.liveMigrateAuto)
+      ? { host: null, block_migration: 'auto' }
+      : { host: null, block_migration: false, disk_over_commit: false };
+    await this.action(serverId, { 'os-migrateLive': body }, 'live-migrate', false);
+  }
+
   async lockServer(serverId: string, reason?: string): Promise<void> {
     const version = (await this.microversion()).pinned;
     const withReason = reason !== undefined && atLeast(version, NOVA_VERSIONS.lockedReason);
@@ -264,6 +277,26 @@ export class NovaClient {
       migrationsSchema,
     );
     return body.migrations.map(toMigration);
+  }
+
+  /**
+   * Evacuation migration records whose source is `host` (newest first from 2.59). One page: from 2.59
+   * it holds the newest `[api] max_limit` (default 1000) records, and a running evacuation is among the
+   * newest of its host.
+   */
+  async listEvacuationsFromHost(host: string): Promise<Migration[]> {
+    const body = await this.http.json(
+      {
+        method: 'GET',
+        path: '/os-migrations',
+        query: { source_compute: host, migration_type: 'evacuation' },
+        idempotent: true,
+        what: `list evacuations from ${host}`,
+      },
+      migrationsSchema,
+    );
+    // Filters are applied by Nova; checked anyway, as for servers (a dropped filter must not widen the view).
+    return body.migrations.map(toMigration).filter((m) => m.sourceCompute === host);
   }
 
   async listAggregates(): Promise<Aggregate[]> {

@@ -11,6 +11,13 @@ export type IncidentEventType =
   | 'incident.error'
   | 'incident.failed'
   | 'host.reinstated'
+  /** A reinstate was accepted for a host whose return is risky (e.g. resume_guests_state_on_host_boot on). */
+  | 'host.zombie-risk'
+  /** Proactive quarantine: a degraded host disabled (and drained), a drain finished, refused by the storm limits, cancelled. */
+  | 'host.quarantined'
+  | 'host.drained'
+  | 'quarantine.limited'
+  | 'host.quarantine-cancelled'
   /** An outside COMPUTE_HOST notification about a host Vigil sees alive: accepted, then ignored. */
   | 'notification.ignored'
   | 'storm-guard.engaged'

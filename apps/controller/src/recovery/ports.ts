@@ -75,6 +75,8 @@ export interface ComputeApi {
   stop(id: string): Promise<void>;
   start(id: string): Promise<void>;
   evacuationMigrations(instanceId: string): Promise<MigrationView[]>;
+  /** Evacuation migrations whose source is `host` (`GET /os-migrations?source_compute=`), newest first. */
+  evacuationsFromHost(host: string): Promise<MigrationView[]>;
   hypervisors(): Promise<HypervisorCapacity[]>;
   /** Adds the host to every aggregate the failed host belongs to (409 "already member" ignored). */
   joinAggregatesOf(failedHost: string, spareHost: string): Promise<void>;

@@ -185,10 +185,12 @@ export class RecoveryEngine {
 
   async reinstate(host: string, by: OperatorAction): Promise<ReinstateAccepted> {
     const probationRemainingMs = await this.reinstateService.accept(host);
+    const warnings = await this.reinstateService.warnings(host);
+    for (const warning of warnings) this.d.logger.warn({ host }, warning);
     const requestId = randomUUID();
     await this.audit({ action: 'reinstate', host, ...by });
     await this.d.scheduler.enqueue('host.reinstate', { host, requestId });
-    return { host, requestId, probationRemainingMs };
+    return { host, requestId, probationRemainingMs, warnings };
   }
 
   /** What a failure of `host` would do now: fence, isolate, moves and blockers. Touches nothing. */

@@ -1,6 +1,11 @@
 import { ErrorCode, VigilError } from '@vigil/contracts';
 import { DONE, type StepResult } from './queues/contracts';
 import { disabledReason, errorMessage, type RecoveryDeps } from './recovery-deps';
+import {
+  describeRunningEvacuations,
+  resumeGuestsWarning,
+  runningEvacuations,
+} from './returning/zombie-guard';
 import { isSettled, isTerminalPhase } from './workflow/state-machine';
 
 /**
@@ -16,11 +21,14 @@ export interface ReinstateAccepted {
   requestId: string;
   /** ms of probation still to run before force-down is unset (0: right away). */
   probationRemainingMs: number;
+  /** What the operator should check before the host takes instances again (e.g. guests resumed on boot). */
+  warnings: string[];
 }
 
 /**
  * Return to service: only a powered-on host, heartbeating with healthy components (on_maintenance or
- * not: Vigil leaves a recovered host on_maintenance), with no evacuation from it in flight. The job then
+ * not: Vigil leaves a recovered host on_maintenance), with no evacuation from it in flight (neither
+ * Vigil's moves nor any evacuation migration Nova still runs from it: the zombie guard). The job then
  * waits out the probation period (restarting it if the host flaps), unsets force-down, waits for Nova
  * to report it up, enables it, clears on_maintenance and returns the reserved hosts it used to reserve.
  */
@@ -38,6 +46,9 @@ export class ReinstateService {
       if (!isTerminalPhase(incident.phase) && incident.phase !== 'error')
         return refused(`incident ${incident.id} is still ${incident.phase}`);
     }
+    // Nova's own view, which also holds evacuations Vigil did not issue or stopped waiting for.
+    const running = runningEvacuations(await this.d.compute.evacuationsFromHost(host));
+    if (running.length > 0) return refused(describeRunningEvacuations(host, running));
     if (await this.d.fencer.hasFencing(host)) {
       const power = await this.d.fencer
         .powerState(host, this.d.config.fenceTimeoutMs)
@@ -48,6 +59,14 @@ export class ReinstateService {
     if (!health.healthy) return refused(`the host is not healthy yet: ${health.missing}`);
     const remainingMs = this.d.config.probationMs - (this.d.clock.now() - health.since);
     return remainingMs > 0 ? { kind: 'probation', remainingMs } : { kind: 'ready' };
+  }
+
+  /** What the operator stated about the host that makes its return risky (read-only, never throws). */
+  async warnings(host: string): Promise<string[]> {
+    const record = await this.d.directory.findHost(host).catch(() => undefined);
+    const segment = record && (await this.d.directory.getSegment(record.segmentId).catch(() => undefined));
+    const warning = resumeGuestsWarning(host, segment, this.d.config.resumeGuestsStateOnHostBoot);
+    return warning === undefined ? [] : [warning];
   }
 
   /** Throws CONFLICT (409) saying what is missing; otherwise how much probation is left. */

@@ -230,6 +230,8 @@ export class NovaRoutes {
     switch (action) {
       case 'evacuate':
         return this.evacuate(v, id, record(body, 'evacuate'));
+      case 'os-migrateLive':
+        return this.migrateLive(v, id, record(body, 'os-migrateLive'));
       case 'lock': {
         const args = body.lock;
         const reason =
@@ -259,6 +261,38 @@ export class NovaRoutes {
       default:
         throw new NovaFault(400, `There is no such action: ${action}`);
     }
+  }
+
+  /**
+   * `os-migrateLive` body rules by microversion (Nova API reference): `host` (string or null) and
+   * `block_migration` are required; before 2.25 `block_migration` is a boolean and `disk_over_commit`
+   * (boolean) is required too; from 2.25 `block_migration` may be `"auto"` and `disk_over_commit` is
+   * gone; `force` exists from 2.30 to 2.67 and needs a host. 202, no body.
+   */
+  private migrateLive(v: number, id: string, args: Record<string, unknown>): FakeResponse {
+    const allowed = [
+      'host',
+      'block_migration',
+      ...(v < 25 ? ['disk_over_commit'] : []),
+      ...(v >= 30 && v < 68 ? ['force'] : []),
+    ];
+    onlyKeys(args, allowed, 'os-migrateLive');
+    for (const key of v < 25 ? ['host', 'block_migration', 'disk_over_commit'] : ['host', 'block_migration'])
+      if (!(key in args))
+        throw bad(`Invalid input for field/attribute os-migrateLive. '${key}' is a required property`);
+    const block = args.block_migration;
+    if (!(typeof block === 'boolean' || (v >= 25 && block === 'auto')))
+      throw bad(`Invalid input for field/attribute block_migration. Value: ${String(block)}.`);
+    if (v < 25 && typeof args.disk_over_commit !== 'boolean')
+      throw bad('Invalid input for field/attribute disk_over_commit.');
+    const host = args.host;
+    if (host !== null && (typeof host !== 'string' || host.length > 255 || !HOST_NAME.test(host)))
+      throw bad('Invalid input for field/attribute host.');
+    if (args.force !== undefined && typeof args.force !== 'boolean')
+      throw bad('Invalid input for field/attribute force.');
+    if (args.force === true && host === null) throw bad("Can't force to a non-provided destination");
+    this.model.liveMigrate(id, host ?? undefined, args.force === true);
+    return ok(undefined, 202);
   }
 
   /** Body rules by microversion (openstack-api.md §4.2). */
@@ -299,6 +333,7 @@ export class NovaRoutes {
       instanceUuid: q('instance_uuid'),
       migrationType: q('migration_type'),
       host: q('host'),
+      sourceCompute: q('source_compute'),
       status: q('status'),
     });
     if (v < 59) migrations = [...migrations].sort((a, b) => a.id - b.id);

@@ -12,6 +12,16 @@ describe('default alert rules (alerting.md §2)', () => {
       { mapped: true, host: 'cmp-01', kind: 'host-unreachable' },
     ],
     [
+      'an ipmi_exporter PSU redundancy alert is a degradation, not a BMC alert',
+      { alertname: 'IpmiPsuRedundancyLost', job: 'ipmi', instance: 'cmp-03:9290' },
+      { mapped: true, host: 'cmp-03', kind: 'degradation' },
+    ],
+    [
+      'correctable memory errors are a degradation',
+      { alertname: 'EdacCorrectableErrorsDetected', instance: 'cmp-04:9100' },
+      { mapped: true, host: 'cmp-04', kind: 'degradation' },
+    ],
+    [
       'HostDown with a static host label wins over instance',
       { alertname: 'HostDown', job: 'node', host: 'cmp-07', instance: 'cmp-01.example:9100' },
       { mapped: true, host: 'cmp-07', kind: 'host-unreachable' },

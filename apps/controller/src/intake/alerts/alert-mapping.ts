@@ -44,6 +44,16 @@ export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [
     kind: 'host-unreachable',
   },
   { match: {}, matchRe: { alertname: TARGET_DOWN, job: 'node.*' }, ...NODE_HOST, kind: 'host-unreachable' },
+  // Degradation, not failure (before the BMC rules: `IpmiPsuRedundancyLost` is a degradation).
+  {
+    match: {},
+    matchRe: {
+      alertname:
+        '.*(Psu|PSU|PowerSupply|Nic|NIC|Bond)RedundancyLost|.*(Correctable|CE)MemoryErrors?|EdacCorrectableErrors.*',
+    },
+    ...NODE_HOST,
+    kind: 'degradation',
+  },
   // ipmi_exporter sensor alerts, or any alert named after the BMC/IPMI.
   { match: {}, matchRe: { alertname: '(Ipmi|IPMI|Bmc|BMC).*' }, ...NODE_HOST, kind: 'bmc-alert' },
   { match: {}, matchRe: { job: 'ipmi.*' }, ...NODE_HOST, kind: 'bmc-alert' },

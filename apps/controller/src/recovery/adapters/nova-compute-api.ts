@@ -1,5 +1,10 @@
 import { ErrorCode, isVigilError } from '@vigil/contracts';
-import { type ComputeService as NovaService, type NovaClient, type Server } from '@vigil/openstack';
+import {
+  type ComputeService as NovaService,
+  type Migration,
+  type NovaClient,
+  type Server,
+} from '@vigil/openstack';
 import {
   type ComputeApi,
   type ComputeService,
@@ -94,14 +99,11 @@ export class NovaComputeApi implements ComputeApi {
   }
 
   async evacuationMigrations(instanceId: string): Promise<MigrationView[]> {
-    return (await this.nova.listEvacuations(instanceId)).map((m) => ({
-      id: m.id,
-      instanceUuid: m.instanceId,
-      status: m.status,
-      sourceCompute: m.sourceCompute ?? null,
-      destCompute: m.destCompute ?? null,
-      createdAt: m.createdAt,
-    }));
+    return (await this.nova.listEvacuations(instanceId)).map(toMigrationView);
+  }
+
+  async evacuationsFromHost(host: string): Promise<MigrationView[]> {
+    return (await this.nova.listEvacuationsFromHost(host)).map(toMigrationView);
   }
 
   async hypervisors(): Promise<HypervisorCapacity[]> {
@@ -127,6 +129,17 @@ export class NovaComputeApi implements ComputeApi {
       }
     }
   }
+}
+
+function toMigrationView(m: Migration): MigrationView {
+  return {
+    id: m.id,
+    instanceUuid: m.instanceId,
+    status: m.status,
+    sourceCompute: m.sourceCompute ?? null,
+    destCompute: m.destCompute ?? null,
+    createdAt: m.createdAt,
+  };
 }
 
 function toService(s: NovaService): ComputeService {

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Optional, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { type ControllerConfig } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
 import { authorize } from '../../api/auth';
 import { ApiDoc } from '../../api/openapi/api-doc.decorator';
+import { IncidentEventPublisher } from '../../events/incident-event-publisher';
 import { CONFIG } from '../../platform/tokens';
 import { type RecoveryEngine } from '../recovery-engine';
 import { RecoveryLifecycle } from '../recovery-lifecycle';
@@ -37,6 +38,7 @@ export class RecoveryController {
   constructor(
     @Inject(CONFIG) private readonly config: ControllerConfig,
     @Inject(RecoveryLifecycle) private readonly lifecycle: RecoveryLifecycle,
+    @Optional() private readonly events?: IncidentEventPublisher,
   ) {}
 
   private engine(): RecoveryEngine {
@@ -130,7 +132,8 @@ export class RecoveryController {
   @HttpCode(202)
   @ApiDoc({
     tag: 'vigil',
-    summary: 'Return a host to service (probation, no move in flight, powered on)',
+    summary:
+      'Return a host to service (probation, no evacuation from it running in Vigil or Nova, powered on)',
     body: operatorAction,
     success: { status: 202, description: 'reinstate queued' },
     errors: { 409: 'refused, with the reason' },
@@ -139,7 +142,14 @@ export class RecoveryController {
     const { reason } = parse(operatorAction, body);
     parse(hostName, host);
     authorize(req, this.config, 'vigil:hosts:reinstate');
-    return { reinstate: await this.engine().reinstate(host, { who: who(req), why: reason }) };
+    const accepted = await this.engine().reinstate(host, { who: who(req), why: reason });
+    for (const warning of accepted.warnings)
+      this.events?.publish({
+        type: 'host.zombie-risk',
+        host,
+        data: { warning, requestId: accepted.requestId },
+      });
+    return { reinstate: accepted };
   }
 
   @Post('recovery/dry-run')

@@ -60,6 +60,47 @@ export function pickHost(
   return fits[0]?.host;
 }
 
+/** A migration record as the API creates it: `accepted`, the destination only if one was requested. */
+export function newMigration(
+  id: number,
+  server: ServerRecord,
+  migrationType: MigrationRecord['migrationType'],
+  requestedHost: string | undefined,
+  now: number,
+): MigrationRecord {
+  return {
+    id,
+    uuid: randomUUID(),
+    instanceUuid: server.id,
+    migrationType,
+    status: 'accepted',
+    sourceCompute: server.host ?? '',
+    sourceNode: server.node,
+    destCompute: requestedHost ?? null,
+    destNode: null,
+    createdMs: now,
+    updatedMs: now,
+  };
+}
+
+/** The scheduler over the model's hosts (`pickHost`), limited to the requested host when there is one. */
+export function schedule(
+  model: EvacuationHost,
+  server: ServerRecord,
+  source: string,
+  requestedHost: string | undefined,
+): string | undefined {
+  const candidates = [...model.hosts()]
+    .filter((h) => requestedHost === undefined || h.host === requestedHost)
+    .map((h) => ({
+      host: h.host,
+      enabled: h.status === 'enabled',
+      up: model.isUp(h),
+      free: model.freeCapacity(h.host),
+    }));
+  return pickHost(candidates, server.flavor, source);
+}
+
 /**
  * Evacuations in flight (openstack-api.md §4.4): accepted → scheduled and claimed (pre-migrating) →
  * rebuilt (vm_state settles) → host switched and migration done; or error/failed. Advances lazily from
@@ -68,16 +109,31 @@ export function pickHost(
 export class EvacuationEngine {
   private readonly jobs = new Map<string, Job>();
   private readonly failures = new Map<string, number>();
-  private nextMigrationId = 1;
-
+  /** Servers whose rebuild stalls on the destination (migration stays `pre-migrating`) until released. */
+  private readonly held = new Set<string>();
   constructor(
     private readonly model: EvacuationHost,
     readonly timing: EvacuationTiming,
+    /** Migration ids, shared with live migrations (one table in Nova). */
+    private readonly nextId: () => number = counter(),
   ) {}
 
   /** The next `count` evacuations of `serverId` fail on the destination (migration `failed`, vm ERROR). */
   failNext(serverId: string, count = 1): void {
     this.failures.set(serverId, (this.failures.get(serverId) ?? 0) + count);
+  }
+
+  /**
+   * Evacuations of `serverId` stall after scheduling (migration `pre-migrating`, task_state
+   * `rebuild_spawning`) until `release`: a slow destination, e.g. a large image still copying.
+   */
+  hold(serverId: string): void {
+    this.held.add(serverId);
+  }
+
+  /** The held rebuild goes on; it ends at once if its time is already up. */
+  release(serverId: string): void {
+    this.held.delete(serverId);
   }
 
   inFlight(): number {
@@ -91,20 +147,7 @@ export class EvacuationEngine {
 
   start(server: ServerRecord, requestedHost: string | undefined): MigrationRecord {
     const now = this.model.clock.now();
-    const source = server.host ?? '';
-    const migration: MigrationRecord = {
-      id: this.nextMigrationId++,
-      uuid: randomUUID(),
-      instanceUuid: server.id,
-      migrationType: 'evacuation',
-      status: 'accepted',
-      sourceCompute: source,
-      sourceNode: server.node,
-      destCompute: requestedHost ?? null,
-      destNode: null,
-      createdMs: now,
-      updatedMs: now,
-    };
+    const migration = newMigration(this.nextId(), server, 'evacuation', requestedHost, now);
     this.model.addMigration(migration);
     server.taskState = 'rebuilding';
     server.updatedMs = now;
@@ -125,6 +168,11 @@ export class EvacuationEngine {
     const { rebuildDurationMs, hostSwitchDelayMs } = this.timing;
     for (const job of [...this.jobs.values()]) {
       if (job.phase === 'accepted' && now >= job.startMs + rebuildDurationMs / 4) this.schedule(job, now);
+      if (this.held.has(job.server.id) && job.phase === 'rebuilding') {
+        // Time spent held does not count: the rebuild resumes where it stalled.
+        job.startMs = Math.max(job.startMs, now - rebuildDurationMs / 4);
+        continue;
+      }
       if (job.phase === 'rebuilding' && now >= job.startMs + rebuildDurationMs) this.rebuild(job, now);
       if (job.phase === 'finishing' && now >= job.startMs + rebuildDurationMs + hostSwitchDelayMs)
         this.finish(job, now);
@@ -133,15 +181,7 @@ export class EvacuationEngine {
 
   private schedule(job: Job, now: number): void {
     const { server, migration } = job;
-    const candidates = [...this.model.hosts()]
-      .filter((h) => job.requestedHost === undefined || h.host === job.requestedHost)
-      .map((h) => ({
-        host: h.host,
-        enabled: h.status === 'enabled',
-        up: this.model.isUp(h),
-        free: this.model.freeCapacity(h.host),
-      }));
-    const chosen = pickHost(candidates, server.flavor, migration.sourceCompute);
+    const chosen = schedule(this.model, server, migration.sourceCompute, job.requestedHost);
     const dest = chosen === undefined ? undefined : this.model.host(chosen);
     if (!dest) {
       // NoValidHost: the conductor gives up; the instance goes to ERROR on its old host.
@@ -226,4 +266,9 @@ export class EvacuationEngine {
       throw new NovaFault(409, `Instance ${server.id} has never been launched.`);
     if (sourceUp) throw new NovaFault(400, `Compute service of ${server.host ?? ''} is still in use.`);
   }
+}
+
+function counter(): () => number {
+  let next = 1;
+  return () => next++;
 }

@@ -145,6 +145,28 @@ describe('NovaModel evacuation state machine', () => {
     expect(model.migrations({ instanceUuid: vm.id })[0]?.status).toBe('completed');
     expect(model.updateService('a', { forcedDown: false }).forcedDown).toBe(false);
   });
+  it('a held evacuation stays pre-migrating until released, then ends done; source_compute filters', () => {
+    const { model, clock } = cloud();
+    const vm = model.addServer({ host: 'a' });
+    const other = model.addServer({ host: 'b' });
+    model.setAlive('a', false);
+    model.updateService('a', { forcedDown: true });
+    model.evacuations.hold(vm.id);
+    model.evacuate(vm.id);
+    expect(model.migrations({ sourceCompute: 'a' }).map((m) => m.status)).toEqual(['accepted']);
+    clock.ms += 60_000;
+    expect(model.migrations({ sourceCompute: 'a' }).map((m) => m.status)).toEqual(['pre-migrating']);
+    expect(model.server(vm.id)).toMatchObject({ host: 'a', taskState: 'rebuild_spawning' });
+    model.evacuations.release(vm.id);
+    clock.ms += 5_000;
+    expect(model.migrations({ sourceCompute: 'a' }).map((m) => m.status)).toEqual(['done']);
+    expect(model.server(vm.id)?.host).not.toBe('a');
+    // `host` matches either end; `sourceCompute` only the source.
+    const dest = model.server(vm.id)?.host ?? '';
+    expect(model.migrations({ sourceCompute: dest })).toEqual([]);
+    expect(model.migrations({ host: dest })).toHaveLength(1);
+    expect(other.host).toBe('b');
+  });
 });
 
 describe('pickHost', () => {

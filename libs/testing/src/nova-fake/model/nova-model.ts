@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AggregateRegistry } from './aggregates';
-import { EvacuationEngine, type EvacuationTiming } from './evacuation';
+import { type EvacuationHost, EvacuationEngine, type EvacuationTiming } from './evacuation';
+import { LiveMigrationEngine } from './live-migration';
 import {
   type Clock,
   type ComputeHostSpec,
@@ -29,6 +30,8 @@ export interface NovaModelOptions {
   rebuildDurationMs?: number;
   /** vm_state settled → host switched, migration done (ms). Default 20. */
   hostSwitchDelayMs?: number;
+  /** Live migration call → instance on the destination, migration completed (ms). Default 1,000. */
+  liveMigrationDurationMs?: number;
 }
 
 export interface ServiceUpdate {
@@ -47,6 +50,8 @@ export class NovaModel {
   serviceDownTimeMs: number;
   reportIntervalMs: number;
   readonly evacuations: EvacuationEngine;
+  readonly liveMigrations: LiveMigrationEngine;
+  liveMigrationDurationMs: number;
   readonly aggregates: AggregateRegistry;
   private readonly hostsByName = new Map<string, HostRecord>();
   private readonly serversById = new Map<string, ServerRecord>();
@@ -66,18 +71,20 @@ export class NovaModel {
       hostSwitchDelayMs: options.hostSwitchDelayMs ?? 20,
     };
     this.aggregates = new AggregateRegistry(this.clock, (host) => this.hostsByName.has(host));
-    this.evacuations = new EvacuationEngine(
-      {
-        clock: this.clock,
-        host: (name) => this.hostsByName.get(name),
-        hosts: () => this.hostsByName.values(),
-        isUp: (h) => this.isUp(h),
-        freeCapacity: (name) => this.freeCapacity(name),
-        moveServer: (server, host) => this.place(server, host),
-        addMigration: (m) => this.migrationList.push(m),
-      },
-      timing,
-    );
+    const host: EvacuationHost = {
+      clock: this.clock,
+      host: (name) => this.hostsByName.get(name),
+      hosts: () => this.hostsByName.values(),
+      isUp: (h) => this.isUp(h),
+      freeCapacity: (name) => this.freeCapacity(name),
+      moveServer: (server, to) => this.place(server, to),
+      addMigration: (m) => this.migrationList.push(m),
+    };
+    let nextMigrationId = 1;
+    const nextId = (): number => nextMigrationId++;
+    this.evacuations = new EvacuationEngine(host, timing, nextId);
+    this.liveMigrationDurationMs = options.liveMigrationDurationMs ?? 1_000;
+    this.liveMigrations = new LiveMigrationEngine(host, () => this.liveMigrationDurationMs, nextId);
   }
 
   // ---- hosts and services -------------------------------------------------------------------
@@ -261,6 +268,15 @@ export class NovaModel {
     return this.evacuations.start(server, targetHost);
   }
 
+  /** `os-migrateLive`; the HTTP layer has validated the body for its microversion. */
+  liveMigrate(id: string, targetHost: string | undefined, force = false): MigrationRecord {
+    const server = this.requireServer(id);
+    const source = server.host === null ? undefined : this.hostsByName.get(server.host);
+    const target = targetHost === undefined ? undefined : this.hostsByName.get(targetHost);
+    LiveMigrationEngine.check(server, source !== undefined && this.isUp(source), target, targetHost);
+    return this.liveMigrations.start(server, targetHost, force);
+  }
+
   lock(id: string, reason?: string): void {
     const server = this.requireServer(id);
     Object.assign(server, { locked: true, lockedReason: reason ?? null, updatedMs: this.clock.now() });
@@ -305,9 +321,15 @@ export class NovaModel {
 
   // ---- migrations and hypervisors ---------------------------------------------------
 
-  /** Newest first, as Nova sorts from 2.59. `host` matches source or destination. */
+  /** Newest first, as Nova sorts from 2.59. `host` matches source or destination, `sourceCompute` the source only. */
   migrations(
-    filter: { instanceUuid?: string; migrationType?: string; host?: string; status?: string } = {},
+    filter: {
+      instanceUuid?: string;
+      migrationType?: string;
+      host?: string;
+      sourceCompute?: string;
+      status?: string;
+    } = {},
   ): MigrationRecord[] {
     this.advance();
     return this.migrationList
@@ -316,6 +338,7 @@ export class NovaModel {
           (filter.instanceUuid === undefined || m.instanceUuid === filter.instanceUuid) &&
           (filter.migrationType === undefined || m.migrationType === filter.migrationType) &&
           (filter.status === undefined || m.status === filter.status) &&
+          (filter.sourceCompute === undefined || m.sourceCompute === filter.sourceCompute) &&
           (filter.host === undefined || m.sourceCompute === filter.host || m.destCompute === filter.host),
       )
       .sort((a, b) => b.createdMs - a.createdMs || b.id - a.id);
@@ -326,7 +349,10 @@ export class NovaModel {
     const flavors = [...(this.serversByHost.get(name) ?? [])]
       .map((id) => this.serversById.get(id)?.flavor)
       .filter((f): f is Flavor => f !== undefined);
-    const claims = this.evacuations.claimsOn(name);
+    const claims = [
+      ...this.evacuations.claimsOn(name),
+      ...this.liveMigrations.claimsOn(name).map((s) => s.flavor),
+    ];
     const all = [...flavors, ...claims];
     return {
       vcpusUsed: all.reduce((n, f) => n + f.vcpus, 0),
@@ -363,6 +389,7 @@ export class NovaModel {
         updatedMs: now,
       });
     }
+    this.liveMigrations.advance();
   }
 
   private requireHost(name: string): HostRecord {

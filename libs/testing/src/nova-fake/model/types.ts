@@ -113,13 +113,23 @@ export interface ServerRecord {
   fault?: { code: number; message: string; createdMs: number };
 }
 
-export type MigrationStatus = 'accepted' | 'pre-migrating' | 'done' | 'completed' | 'error' | 'failed';
+/** Evacuations: accepted → pre-migrating → done → completed; live migrations: accepted → queued → preparing → running → completed. */
+export type MigrationStatus =
+  | 'accepted'
+  | 'pre-migrating'
+  | 'done'
+  | 'completed'
+  | 'error'
+  | 'failed'
+  | 'queued'
+  | 'preparing'
+  | 'running';
 
 export interface MigrationRecord {
   id: number;
   uuid: string;
   instanceUuid: string;
-  migrationType: 'evacuation';
+  migrationType: 'evacuation' | 'live-migration';
   status: MigrationStatus;
   sourceCompute: string;
   sourceNode: string | null;
