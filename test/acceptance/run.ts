@@ -64,7 +64,7 @@ async function main(): Promise<number> {
         nova: { report_interval_s: 10, service_down_time_s: 60 },
       },
       conditions:
-        'OpenStack Zed from Debian packages on loopback (../shared/openstack), fake virt driver, 4 computes, one ipmi_sim BMC per compute tied to its processes; 2-core machine shared with other work',
+        'OpenStack Zed from Debian packages on loopback (../shared/openstack), fake virt driver, 4 computes, one ipmi_sim BMC per compute tied to its processes; Vigil monitors with peer witnesses, each on its own loopback address, dropped (iptables) while its host is dead; 2-core machine shared with other work',
       vigil: values.only === 'masakari' ? previous.vigil : vigil,
       masakari: values.only === 'vigil' ? previous.masakari : masakari,
       lifecycle: values.only === 'masakari' ? previous.lifecycle : lifecycle,
