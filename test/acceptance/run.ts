@@ -114,19 +114,22 @@ async function main(): Promise<number> {
     const peers = new PeerNetwork(harness, hosts);
     process.on('exit', () => peers.close());
     peers.followPower();
+    // Read by the signal handler, which is in place before the deployment exists.
+    const deployed: { current?: VigilDeployment } = {};
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log(`${signal}: stopping the Vigil deployment (a running drill is aborted by its CLI's own Ctrl-C)`);
+      peers.close();
+      void (deployed.current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
     const deployment = await deployVigil(
       cloud,
       harness,
       { root: ROOT, work: values.work ?? '', hosts, probationMs: Number(values['probation-ms']), peers },
       log,
     );
-    const onSignal = (signal: NodeJS.Signals): void => {
-      log(`${signal}: stopping the Vigil deployment (a running drill is aborted by its CLI's own Ctrl-C)`);
-      peers.close();
-      void deployment.stop().finally(() => process.exit(130));
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    deployed.current = deployment;
     try {
       for (const scenario of ['power-loss', 'kernel-hang'] as const)
         for (const count of counts) {
