@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Cloud, findCloudsYaml, readCloud } from './cloud';
 import { Harness, until } from './harness';
 import { type MasakariRun, masakariHostFailure } from './masakari';
+import { PeerNetwork, removeAllRules } from './peer-network';
 import { deleteServers } from './servers';
 import { deployVigil, osEnv, type VigilDeployment } from './vigil';
 import { resultsTable, type VigilRun } from './table';
@@ -48,6 +49,8 @@ async function main(): Promise<number> {
   const started = new Date().toISOString();
   const masakari: MasakariRun[] = [];
   const vigil: VigilRun[] = [];
+  // A run of one system keeps the other system's rows of the results file, marked with their run.
+  const previous = carriedOver(values.out ?? '', values.only);
   const lifecycle: Record<string, unknown> = {};
   const errors: string[] = [];
   const save = (): void => {
@@ -61,10 +64,10 @@ async function main(): Promise<number> {
         nova: { report_interval_s: 10, service_down_time_s: 60 },
       },
       conditions:
-        'OpenStack Zed from Debian packages on loopback (../shared/openstack), fake virt driver, 4 computes, one ipmi_sim BMC per compute tied to its processes; 2-core machine shared with other work',
-      vigil,
-      masakari,
-      lifecycle,
+        'OpenStack Zed from Debian packages on loopback (../shared/openstack), fake virt driver, 4 computes, one ipmi_sim BMC per compute tied to its processes; Vigil monitors with peer witnesses, each on its own loopback address, dropped (iptables) while its host is dead; 2-core machine shared with other work',
+      vigil: values.only === 'masakari' ? previous.vigil : vigil,
+      masakari: values.only === 'vigil' ? previous.masakari : masakari,
+      lifecycle: values.only === 'masakari' ? previous.lifecycle : lifecycle,
       errors,
     };
     mkdirSync(join(values.out ?? '', '..'), { recursive: true });
@@ -105,17 +108,28 @@ async function main(): Promise<number> {
     }
 
   if (values.only !== 'masakari') {
+    // Dead hosts' peer addresses are dropped with iptables: every rule goes on any exit of this process
+    // (a normal end, an error, Ctrl-C, SIGTERM); rules a killed run left are removed here first.
+    removeAllRules();
+    const peers = new PeerNetwork(harness, hosts);
+    process.on('exit', () => peers.close());
+    peers.followPower();
+    // Read by the signal handler, which is in place before the deployment exists.
+    const deployed: { current?: VigilDeployment } = {};
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log(`${signal}: stopping the Vigil deployment (a running drill is aborted by its CLI's own Ctrl-C)`);
+      peers.close();
+      void (deployed.current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
     const deployment = await deployVigil(
       cloud,
       harness,
-      { root: ROOT, work: values.work ?? '', hosts, probationMs: Number(values['probation-ms']) },
+      { root: ROOT, work: values.work ?? '', hosts, probationMs: Number(values['probation-ms']), peers },
       log,
     );
-    const onSignal = (signal: NodeJS.Signals): void => {
-      log(`${signal}: stopping the Vigil deployment (a running drill is aborted by its CLI's own Ctrl-C)`);
-      void deployment.stop().finally(() => process.exit(130));
-    };
-    process.once('SIGTERM', onSignal);
+    deployed.current = deployment;
     try {
       for (const scenario of ['power-loss', 'kernel-hang'] as const)
         for (const count of counts) {
@@ -156,13 +170,38 @@ async function main(): Promise<number> {
       save();
     } finally {
       await deployment.stop();
+      peers.close();
     }
   }
   save();
   log(`results written to ${values.out}`);
-  process.stdout.write(`\n${resultsTable(vigil, masakari)}\n`);
+  process.stdout.write(
+    `\n${resultsTable(vigil, values.only === 'vigil' ? (previous.masakari as MasakariRun[]) : masakari)}\n`,
+  );
   if (errors.length > 0) log(`errors: ${errors.join(' | ')}`);
   return errors.length === 0 && vigil.every((r) => r.outcome === 'passed') ? 0 : 1;
+}
+
+/** The rows of the other system from an earlier results file, each marked with the run it came from. */
+function carriedOver(
+  file: string,
+  only: string | undefined,
+): { vigil: unknown[]; masakari: unknown[]; lifecycle: Record<string, unknown> } {
+  const none = { vigil: [], masakari: [], lifecycle: {} };
+  if (!only || !existsSync(file)) return none;
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as {
+    started?: string;
+    vigil?: Array<Record<string, unknown>>;
+    masakari?: Array<Record<string, unknown>>;
+    lifecycle?: Record<string, unknown>;
+  };
+  const mark = (rows: Array<Record<string, unknown>> | undefined): unknown[] =>
+    (rows ?? []).map((r) => ({ ...r, fromRun: r.fromRun ?? earlier.started }));
+  return {
+    vigil: mark(earlier.vigil),
+    masakari: mark(earlier.masakari),
+    lifecycle: earlier.lifecycle ?? {},
+  };
 }
 
 /** One drill through the vigil CLI, as an operator runs it; returns its report in short. */

@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { type Cloud, type CloudAuth } from './cloud';
 import { type Harness, run, until } from './harness';
+import { type PeerNetwork } from './peer-network';
 
 export const VIGIL_PORT = 15878;
-const PEER_PORT_BASE = 15870;
 
 export interface VigilDeployment {
   url: string;
@@ -30,14 +30,16 @@ export interface VigilDeployment {
  * (admin in project service), the controller with its secrets in an env file (embedded Redis), one
  * host monitor per compute with its secret from `vigil monitor-secret` (0600 file), a segment with the
  * computes through the Masakari API, and ipmitool fencing at each BMC through Vigil's fencing route.
- * Harness specifics: the controller listens on 15878 (the real Masakari holds 15868 and the
- * instance-ha endpoint), and each monitor is registered to die with its host's power
- * (data/bmc/HOST/linked), with a new boot id at each power-on, as a rebooted node would have.
+ * Every monitor witnesses its peers (all other computes). Harness specifics: the controller listens on
+ * 15878 (the real Masakari holds 15868 and the instance-ha endpoint); each monitor is registered to die
+ * with its host's power (data/bmc/HOST/linked), with a new boot id at each power-on, as a rebooted node
+ * would have; each listens for peers on its own loopback address, whose packets are dropped while the
+ * host is dead (peer-network.ts).
  */
 export async function deployVigil(
   cloud: Cloud,
   harness: Harness,
-  opts: { root: string; work: string; hosts: readonly string[]; probationMs: number },
+  opts: { root: string; work: string; hosts: readonly string[]; probationMs: number; peers: PeerNetwork },
   log: (s: string) => void,
 ): Promise<VigilDeployment> {
   mkdirSync(opts.work, { recursive: true });
@@ -63,6 +65,8 @@ export async function deployVigil(
 
   // 2. Controller: config file, secrets in a 0600 env file (never argv).
   const masterKey = randomBytes(32).toString('hex');
+  const addressFile = join(opts.work, 'peer-addresses');
+  opts.peers.writeAddressFile(addressFile);
   const envFile = join(opts.work, 'controller.env');
   writeFileSync(
     envFile,
@@ -93,7 +97,12 @@ export async function deployVigil(
       recovery: { probationMs: opts.probationMs },
       drill: {
         failCommands: {
-          'kernel-hang': [join(opts.root, 'test/acceptance/freeze-host.sh'), harness.dir, '{host}'],
+          'kernel-hang': [
+            join(opts.root, 'test/acceptance/freeze-host.sh'),
+            harness.dir,
+            '{host}',
+            addressFile,
+          ],
         },
       },
       log: { level: 'info', format: 'json' },
@@ -138,7 +147,7 @@ export async function deployVigil(
 
   // 4. A host monitor per compute, tied to the host's power.
   const monitors: string[] = [];
-  for (const [i, host] of opts.hosts.entries()) {
+  for (const host of opts.hosts) {
     const secretFile = join(opts.work, `${host}.secret`);
     await run(
       'node',
@@ -165,11 +174,11 @@ export async function deployVigil(
           },
         },
         instanceWatch: { enabled: false },
-        // No peer witnesses: the harness's computes share one kernel, so a powered-off host's peer port
-        // answers "connection refused" (= "kernel up, monitor down", alive evidence) where a real dead
-        // host would not answer at all. Detection runs on heartbeats, Nova's reports and the BMC.
-        peers: [],
-        peerListen: { enabled: false, host: '127.0.0.1', port: PEER_PORT_BASE + i + 1 },
+        // Peer witnesses on the default port, each monitor on its own loopback address (see PeerNetwork).
+        peers: opts.hosts
+          .filter((peer) => peer !== host)
+          .map((peer) => ({ host: peer, address: opts.peers.address(peer) })),
+        peerListen: { enabled: true, host: opts.peers.address(host) },
         log: { level: 'info', format: 'json' },
       }),
     );
@@ -226,8 +235,11 @@ echo $! > '${pidFile}'
             // nothing to remove
           }
       }
-      controller.kill('SIGTERM');
-      await new Promise((r) => controller.once('exit', r));
+      if (controller.exitCode === null && controller.signalCode === null) {
+        const exited = new Promise((r) => controller.once('exit', r));
+        controller.kill('SIGTERM');
+        await exited;
+      }
     },
   };
 }
