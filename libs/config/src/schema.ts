@@ -156,6 +156,11 @@ export const intakeSchema = z
     maxSkewMs: z.number().int().min(100).max(30_000).default(30_000),
     /** Accepted heartbeats are written to Redis in one pipeline this often, ms. Default 200. */
     flushIntervalMs: z.number().int().min(10).max(5000).default(200),
+    /**
+     * Serve `POST /vigil/v1/heartbeats` from a plain node:http handler ahead of Express and Nest (same
+     * port, same answers), which halves the CPU per heartbeat. `false` = through Nest like every route. Default true.
+     */
+    leanHeartbeatRoute: z.boolean().default(true),
     /** Instance events kept per host when no event sink is wired (capped list). Default 100. */
     instanceEventsKept: z.number().int().min(1).default(100),
   })
