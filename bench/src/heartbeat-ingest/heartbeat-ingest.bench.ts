@@ -49,18 +49,31 @@ interface StepFigures {
   skippedByGenerator: number;
   /** Per controller process, in the order of `replicas`. */
   controllerCores: Array<number | null>;
+  /**
+   * Controller CPU (all replicas) per accepted heartbeat: what a heartbeat costs, which a loaded
+   * machine changes far less than rates and latencies (1000 / this = heartbeats per second per core).
+   */
+  controllerCpuMsPerHeartbeat: number | null;
   redisCores: number | null;
   generatorCores: number;
   loadAverage1m: number;
   sustained: boolean;
 }
 
+/**
+ * `--nest-heartbeat-route`: the comparison run, heartbeats through Express and Nest
+ * (`intake.leanHeartbeatRoute: false`), one replica at 10,000 hosts only; written as
+ * `heartbeat-ingest-nest-route.json`.
+ */
+const NEST_ROUTE_ARG = '--nest-heartbeat-route';
+
 export async function heartbeatIngest(options: BenchOptions): Promise<BenchResult> {
+  const nestRoute = process.argv.includes(NEST_ROUTE_ARG);
   const loadAtStart = loadavg().map((l) => round(l, 2));
   const masterKey = randomBytes(32).toString('hex');
   const stack = new ControllerStack({
     config: {
-      intake: { heartbeatMasterKey: masterKey },
+      intake: { heartbeatMasterKey: masterKey, leanHeartbeatRoute: !nestRoute },
       detection: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS },
     },
     cpuProfile: options.cpuProfile,
@@ -96,6 +109,26 @@ export async function heartbeatIngest(options: BenchOptions): Promise<BenchResul
       heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
       failedWaitMs: 4_000,
     });
+
+    if (nestRoute)
+      return {
+        name: 'heartbeat-ingest-nest-route',
+        parameters: {
+          hosts: TARGET_HOSTS,
+          heartbeatHz: 1,
+          runMs: RUN_MS,
+          'intake.leanHeartbeatRoute': false,
+        },
+        figures: {
+          full,
+          controllerMemoryAtFullLoad: memoryAtFullLoad,
+          detection,
+          loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((l) => round(l, 2)) },
+        },
+        summary:
+          `through Nest: ${full.acceptedPerS}/s of ${full.offeredPerS}/s, p99 ${full.p99Ms} ms, ` +
+          `${String(full.controllerCpuMsPerHeartbeat)} ms controller CPU per heartbeat (load avg ${full.loadAverage1m})`,
+      };
 
     // Saturation: the same hosts, faster, until p99 passes SATURATION_P99_MS.
     const saturation: StepFigures[] = [];
@@ -260,13 +293,14 @@ async function runStep(
   const offeredPerS = Math.round(hosts * hz);
   const acceptedPerS = Math.round(window.accepted / elapsedS);
   const p99Ms = round(percentile(latencies, 99), 1);
+  const controllerCores = controllers.map((c) => cores(c));
   const step: StepFigures = {
     hosts,
     hz,
     replicas: replicas.length,
     offeredPerS,
     acceptedPerS,
-    acceptedPercent: round((100 * window.accepted) / Math.max(1, window.sent), 3),
+    acceptedPercent: round((100 * window.accepted) / Math.max(1, offeredPerS * elapsedS), 3),
     p50Ms: round(percentile(latencies, 50), 1),
     p99Ms,
     maxMs: round(latencies[latencies.length - 1] ?? NaN, 1),
@@ -274,7 +308,15 @@ async function runStep(
     replayRefusals: window.errors['409'] ?? 0,
     failedOver: window.failedOver,
     skippedByGenerator: window.skipped,
-    controllerCores: controllers.map((c) => cores(c)),
+    controllerCores,
+    controllerCpuMsPerHeartbeat:
+      window.accepted > 0
+        ? round(
+            (controllerCores.reduce<number>((sum, c) => sum + (c ?? 0), 0) * elapsedS * 1000) /
+              window.accepted,
+            3,
+          )
+        : null,
     redisCores: redis ? cores(redis) : null,
     generatorCores: round(
       generators.reduce((sum, g) => sum + (cores(g) ?? 0), 0),
@@ -285,7 +327,8 @@ async function runStep(
   };
   process.stdout.write(
     `  heartbeat-ingest: ${replicas.length} replica(s), ${offeredPerS}/s offered → ${acceptedPerS}/s accepted ` +
-      `(${step.acceptedPercent}%), p50 ${step.p50Ms} ms, p99 ${p99Ms} ms, controller ${step.controllerCores.join('+')} cores, ` +
+      `(${step.acceptedPercent}%), p50 ${step.p50Ms} ms, p99 ${p99Ms} ms, controller ${step.controllerCores.join('+')} cores ` +
+      `(${String(step.controllerCpuMsPerHeartbeat)} ms CPU per heartbeat), ` +
       `load ${step.loadAverage1m}\n`,
   );
   return step;

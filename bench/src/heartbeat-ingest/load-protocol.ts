@@ -35,7 +35,7 @@ export interface LoadWindow {
   errors: Record<string, number>;
   /** Heartbeats whose replica did not answer and that were sent again to the next one (failover). */
   failedOver: number;
-  /** Sends skipped because `maxInFlight` requests were outstanding. */
+  /** Sends skipped because `maxInFlight` requests were outstanding, or the host's previous one was. */
   skipped: number;
   /** Per accepted or refused request: ms from the call to the end of the response. */
   latenciesMs: number[];

@@ -26,12 +26,17 @@ interface SimHost {
   bootId: string;
   seq: number;
   silenced: boolean;
+  /** A heartbeat of this host is still unanswered: like the real monitor, it does not send the next one. */
+  busy: boolean;
   lastAcceptedSentAtMs?: number;
 }
 
 /**
  * A heartbeat load generator in its own process (so it never shares the controller's or the
- * benchmark's event loop): open loop, `active` hosts at 1 Hz each, round robin, signed like a host monitor.
+ * benchmark's event loop): open loop over the fleet, `active` hosts at `hz` each, round robin, signed
+ * like a host monitor. Per host it behaves like the monitor: the next heartbeat waits until the
+ * previous one is answered (a late one is skipped and counted), so one host's heartbeats never overtake
+ * each other on their way to different replicas.
  */
 class LoadWorker {
   private readonly hosts: SimHost[];
@@ -57,6 +62,7 @@ class LoadWorker {
       bootId: randomUUID(),
       seq: 0,
       silenced: false,
+      busy: false,
     }));
   }
 
@@ -114,7 +120,7 @@ class LoadWorker {
       const host = this.hosts[this.cursor % this.active];
       this.cursor = (this.cursor + 1) % this.active;
       if (!host || host.silenced) continue;
-      if (this.inFlight >= this.init.maxInFlight) {
+      if (host.busy || this.inFlight >= this.init.maxInFlight) {
         this.window.skipped += 1;
         continue;
       }
@@ -126,6 +132,7 @@ class LoadWorker {
     const seq = host.seq++;
     this.window.sent += 1;
     this.inFlight += 1;
+    host.busy = true;
     this.post(host, seq, seq % this.urls.length, true);
   }
 
@@ -160,6 +167,7 @@ class LoadWorker {
         return;
       }
       this.inFlight -= 1;
+      host.busy = false;
       this.window.latenciesMs.push(performance.now() - started);
       if (status === 204) {
         this.window.accepted += 1;
