@@ -160,7 +160,11 @@ class LoadWorker {
     const body = JSON.stringify(heartbeat);
     const sentAtMs = Date.now();
     const started = startedAt ?? performance.now();
+    let finished = false;
+    // A request ends once: a late socket error after the answer must not free the host a second time.
     const finish = (status: number | 'network'): void => {
+      if (finished) return;
+      finished = true;
       if (status === 'network' && mayFailOver && this.urls.length > 1) {
         this.window.failedOver += 1;
         this.post(host, seq, (target + 1) % this.urls.length, false, started);

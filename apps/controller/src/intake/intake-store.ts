@@ -14,7 +14,9 @@ const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Replay check and last-seen write for a batch of heartbeats, atomically, whichever replica received
  * them. Per host, `hb:pos` holds `<run>\n<seq>` of the last accepted heartbeat (`run` is a JSON string
  * of bootId and runId, so it holds no raw newline); a heartbeat of the same run must carry a higher seq.
- * ARGV: host, run, seq, sighting JSON, repeated. Returns 1 (accepted) or 0 (replay) per heartbeat.
+ * ARGV: host, run, seq, sighting JSON, repeated. Returns 1 (accepted) or 0 (replay) per heartbeat. The
+ * sighting carries its receipt time, so the same script call repeated (ioredis resends a command after
+ * a reconnect) finds its own write and still answers 1, while a replay received later differs and is 0.
  */
 const ADMIT = `
 local out = {}
@@ -24,7 +26,11 @@ for i = 1, #ARGV, 4 do
   local cur = redis.call('HGET', KEYS[1], host)
   if cur then
     local nl = string.find(cur, '\\n', 1, true)
-    if nl and string.sub(cur, 1, nl - 1) == run and seq <= tonumber(string.sub(cur, nl + 1)) then ok = 0 end
+    if nl and string.sub(cur, 1, nl - 1) == run then
+      local last = tonumber(string.sub(cur, nl + 1))
+      -- The same admission run twice (a client retry after a lost reply) is still the one accepted.
+      if seq < last or (seq == last and redis.call('HGET', KEYS[2], host) ~= ARGV[i + 3]) then ok = 0 end
+    end
   end
   if ok == 1 then
     redis.call('HSET', KEYS[1], host, run .. '\\n' .. ARGV[i + 2])
