@@ -41,6 +41,7 @@ interface SimHost {
 class LoadWorker {
   private readonly hosts: SimHost[];
   private agents: Agent[];
+  private readonly retired: Agent[] = [];
   private urls: URL[];
   private active = 0;
   private hz = 1;
@@ -72,7 +73,7 @@ class LoadWorker {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    for (const agent of this.agents) agent.destroy();
+    for (const agent of [...this.agents, ...this.retired]) agent.destroy();
   }
 
   handle(message: ParentToWorker): WorkerToParent | undefined {
@@ -84,8 +85,9 @@ class LoadWorker {
         this.hz = message.hz;
         return undefined;
       case 'targets':
-        // Sockets to the old targets close once their requests are answered.
-        for (const agent of this.agents) setTimeout(() => agent.destroy(), REQUEST_TIMEOUT_MS).unref();
+        // Requests still in flight on the old agents finish there (destroying them would fail those
+        // requests and resend heartbeats the controller already admitted); they are closed on stop.
+        this.retired.push(...this.agents);
         this.urls = message.baseUrls.map((u) => new URL(HEARTBEAT_PATH, u));
         this.agents = message.baseUrls.map(
           () => new Agent({ keepAlive: true, maxSockets: this.init.maxSockets }),
