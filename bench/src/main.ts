@@ -7,6 +7,7 @@ import { mttr } from './mttr/mttr.bench';
 import { rackFailure } from './rack-failure/rack-failure.bench';
 import { storm } from './storm/storm.bench';
 import { operatorView } from './operator-view/operator-view.bench';
+import { hostMonitor } from './host-monitor/host-monitor.bench';
 
 /** Every benchmark by name; `npm run bench -- <name>` runs one, no name runs all in this order. */
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>> = {
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>
   'rack-failure': rackFailure,
   storm,
   'operator-view': operatorView,
+  'host-monitor': hostMonitor,
 };
 
 async function main(): Promise<void> {

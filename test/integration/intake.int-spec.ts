@@ -4,6 +4,7 @@ import { LogCapture, startRedis, waitFor, type RedisFixture } from '@vigil/testi
 import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
 import { DetectionPorts } from '../../apps/controller/src/detection/ports';
 import { InMemoryDetectionPorts } from '../../apps/controller/src/detection/in-memory-ports';
+import { IntakeStore } from '../../apps/controller/src/intake/intake-store';
 
 const MASTER_KEY = 'intake-test-master-key-0123456789abcdef';
 
@@ -94,6 +95,26 @@ describe('heartbeat and instance-event intake (real Redis, real controller)', ()
     // A restarted monitor (new runId) starts again at 1.
     const restarted = JSON.stringify(heartbeat('cmp-2', 1, { runId: 'run-2' }));
     expect((await postSigned(controller.url, '/vigil/v1/heartbeats', 'cmp-2', restarted)).status).toBe(204);
+  });
+
+  it('the admission script repeated (a client retry) still accepts; the same seq received later is a replay', async () => {
+    const store = controller.app.get(IntakeStore);
+    const sighting = {
+      receivedAt: 1_000,
+      bootId: 'boot-9',
+      runId: 'run-9',
+      seq: 3,
+      intervalMs: 1000,
+      components: {},
+    };
+    const batch = [{ host: 'retry-host', sighting }];
+    expect(await store.admit(batch)).toEqual([true]);
+    expect(await store.admit(batch)).toEqual([true]);
+    expect(await store.admit([{ host: 'retry-host', sighting: { ...sighting, receivedAt: 2_000 } }])).toEqual(
+      [false],
+    );
+    expect(await store.admit([{ host: 'retry-host', sighting: { ...sighting, seq: 2 } }])).toEqual([false]);
+    expect(await store.admit([{ host: 'retry-host', sighting: { ...sighting, seq: 4 } }])).toEqual([true]);
   });
 
   it.each([

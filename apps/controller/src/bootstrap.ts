@@ -11,7 +11,9 @@ import { echoMicroversionOnError, microversionMiddleware } from './api/microvers
 import { requestIdMiddleware } from './api/request-id';
 import { type AlertSource, VigilMetrics } from './health/vigil-metrics';
 import { AppModule } from './app.module';
-import { applyConnectionLimits, sourceRateLimits } from './platform/http-limits';
+import { applyConnectionLimits, intakeSourceBuckets, sourceRateLimits } from './platform/http-limits';
+import { installHeartbeatRoute } from './intake/heartbeat-route';
+import { IntakeService } from './intake/intake.service';
 import { NestPinoLogger } from './platform/nest-logger';
 import { OpenStackClients } from './platform/openstack-clients';
 import { RedisConnection } from './platform/redis-connection';
@@ -58,7 +60,8 @@ export async function startController(options: ControllerAppOptions): Promise<Co
   server.use(requestIdMiddleware(logger));
   server.use(stripProjectIdFromUrl);
   // Version negotiation before the body, as Masakari: a malformed body answers with the version echoed.
-  server.use(sourceRateLimits(config.limits));
+  const intakeBuckets = intakeSourceBuckets(config.limits);
+  server.use(sourceRateLimits(config.limits, Date.now, intakeBuckets));
   server.use('/v1', microversionMiddleware);
   const malformedAlert: { count?: (source: AlertSource) => void } = {};
   server.use(jsonBody(config.api.maxBodyBytes, malformedAlert));
@@ -74,7 +77,16 @@ export async function startController(options: ControllerAppOptions): Promise<Co
   malformedAlert.count = (source) => metrics.alertReceived(source, 'malformed');
   if (!(await waitUntilReady(app.get<Redis>(REDIS), REDIS_READY_AT_BOOT_MS)))
     logger.warn({ waitedMs: REDIS_READY_AT_BOOT_MS }, 'Redis not reachable at boot; starting the API anyway');
-  applyConnectionLimits(app.getHttpServer() as import('node:http').Server, config.limits);
+  const httpServer = app.getHttpServer() as import('node:http').Server;
+  if (config.intake.leanHeartbeatRoute)
+    installHeartbeatRoute(httpServer, {
+      intake: app.get(IntakeService, { strict: false }),
+      logger,
+      rateLimit: intakeBuckets,
+      maxBodyBytes: config.api.maxBodyBytes,
+      keystoneUri: config.keystone?.authUrl,
+    });
+  applyConnectionLimits(httpServer, config.limits);
   await app.listen(config.api.port, config.api.host);
   const address = (app.getHttpServer() as import('node:http').Server).address();
   const port = address && typeof address === 'object' ? address.port : config.api.port;

@@ -55,7 +55,13 @@ export async function startHostMonitor(
   };
   const runner = new CommandRunner(deps.env ?? process.env);
   const link = new ControllerLink(
-    { host: config.host, secret, urls: config.controllerUrls, requestTimeoutMs: config.requestTimeoutMs },
+    {
+      host: config.host,
+      secret,
+      urls: config.controllerUrls,
+      requestTimeoutMs: config.requestTimeoutMs,
+      spread: config.spreadControllers,
+    },
     deps.transport ?? new FetchTransport(),
     clock,
     logger.child({ part: 'controller-link' }),

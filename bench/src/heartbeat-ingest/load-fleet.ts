@@ -5,7 +5,7 @@ import { LOAD_WORKER_ARG, type LoadWindow, type ParentToWorker, type WorkerToPar
 const REPLY_TIMEOUT_MS = 15_000;
 
 export interface LoadFleetOptions {
-  baseUrl: string;
+  baseUrls: string[];
   masterKey: string;
   hosts: string[];
   workers: number;
@@ -33,7 +33,7 @@ export class LoadFleet {
       const ready = this.next(child, 'ready');
       child.send({
         type: 'init',
-        baseUrl: this.options.baseUrl,
+        baseUrls: this.options.baseUrls,
         masterKey: this.options.masterKey,
         hosts,
         maxSockets: this.options.maxSocketsPerWorker,
@@ -43,13 +43,18 @@ export class LoadFleet {
     }
   }
 
-  /** The first `total` hosts (spread over the workers) heartbeat at 1 Hz each. */
-  setActiveHosts(total: number): void {
+  /** The first `total` hosts (spread over the workers) heartbeat at `hz` each. */
+  setActiveHosts(total: number, hz = 1): void {
     const perWorker = Math.floor(total / this.children.length);
     const extra = total % this.children.length;
     this.children.forEach(({ child }, i) =>
-      child.send({ type: 'active', count: perWorker + (i < extra ? 1 : 0) } satisfies ParentToWorker),
+      child.send({ type: 'active', count: perWorker + (i < extra ? 1 : 0), hz } satisfies ParentToWorker),
     );
+  }
+
+  /** Heartbeats go round robin over these replicas from now on. */
+  setTargets(baseUrls: string[]): void {
+    for (const { child } of this.children) child.send({ type: 'targets', baseUrls } satisfies ParentToWorker);
   }
 
   silence(host: string): void {
@@ -73,12 +78,21 @@ export class LoadFleet {
         return reply;
       }),
     );
-    const merged: LoadWindow = { sent: 0, accepted: 0, errors: {}, skipped: 0, latenciesMs: [], inFlight: 0 };
+    const merged: LoadWindow = {
+      sent: 0,
+      accepted: 0,
+      errors: {},
+      failedOver: 0,
+      skipped: 0,
+      latenciesMs: [],
+      inFlight: 0,
+    };
     for (const w of windows) {
       if (w.type !== 'report') continue;
       merged.sent += w.sent;
       merged.accepted += w.accepted;
       merged.skipped += w.skipped;
+      merged.failedOver += w.failedOver;
       merged.inFlight += w.inFlight;
       for (const [k, v] of Object.entries(w.errors)) merged.errors[k] = (merged.errors[k] ?? 0) + v;
       for (const l of w.latenciesMs) merged.latenciesMs.push(l);

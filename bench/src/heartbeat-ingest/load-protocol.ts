@@ -4,7 +4,8 @@ export const LOAD_WORKER_ARG = '--heartbeat-load-worker';
 
 export interface LoadWorkerInit {
   type: 'init';
-  baseUrl: string;
+  /** Controller replicas; a host's heartbeats go round robin over them (seq modulo their number). */
+  baseUrls: string[];
   /** Passed over IPC, never argv: it signs for every host. */
   masterKey: string;
   hosts: string[];
@@ -16,8 +17,10 @@ export interface LoadWorkerInit {
 
 export type ParentToWorker =
   | LoadWorkerInit
-  /** The first `count` of this worker's hosts heartbeat at 1 Hz each; the rest stay silent. */
-  | { type: 'active'; count: number }
+  /** The first `count` of this worker's hosts heartbeat at `hz` each; the rest stay silent. */
+  | { type: 'active'; count: number; hz: number }
+  /** Spread heartbeats over these replicas from now on. */
+  | { type: 'targets'; baseUrls: string[] }
   /** Stop heartbeats of one host (detection latency). */
   | { type: 'silence'; host: string }
   /** Send the figures since the previous report and start a new window. */
@@ -30,7 +33,9 @@ export interface LoadWindow {
   accepted: number;
   /** HTTP status (or `network`) → count, for everything but 204. */
   errors: Record<string, number>;
-  /** Sends skipped because `maxInFlight` requests were outstanding. */
+  /** Heartbeats whose replica did not answer and that were sent again to the next one (failover). */
+  failedOver: number;
+  /** Sends skipped because `maxInFlight` requests were outstanding, or the host's previous one was. */
   skipped: number;
   /** Per accepted or refused request: ms from the call to the end of the response. */
   latenciesMs: number[];

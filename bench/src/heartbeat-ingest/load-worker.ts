@@ -26,18 +26,25 @@ interface SimHost {
   bootId: string;
   seq: number;
   silenced: boolean;
+  /** A heartbeat of this host is still unanswered: like the real monitor, it does not send the next one. */
+  busy: boolean;
   lastAcceptedSentAtMs?: number;
 }
 
 /**
  * A heartbeat load generator in its own process (so it never shares the controller's or the
- * benchmark's event loop): open loop, `active` hosts at 1 Hz each, round robin, signed like a host monitor.
+ * benchmark's event loop): open loop over the fleet, `active` hosts at `hz` each, round robin, signed
+ * like a host monitor. Per host it behaves like the monitor: the next heartbeat waits until the
+ * previous one is answered (a late one is skipped and counted), so one host's heartbeats never overtake
+ * each other on their way to different replicas.
  */
 class LoadWorker {
   private readonly hosts: SimHost[];
-  private readonly agent: Agent;
-  private readonly url: URL;
+  private agents: Agent[];
+  private readonly retired: Agent[] = [];
+  private urls: URL[];
   private active = 0;
+  private hz = 1;
   private cursor = 0;
   private budget = 0;
   private lastTickMs = performance.now();
@@ -47,8 +54,8 @@ class LoadWorker {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly init: LoadWorkerInit) {
-    this.url = new URL(HEARTBEAT_PATH, init.baseUrl);
-    this.agent = new Agent({ keepAlive: true, maxSockets: init.maxSockets });
+    this.urls = init.baseUrls.map((u) => new URL(HEARTBEAT_PATH, u));
+    this.agents = init.baseUrls.map(() => new Agent({ keepAlive: true, maxSockets: init.maxSockets }));
     this.hosts = init.hosts.map((name) => ({
       name,
       secret: deriveHostSecret(init.masterKey, name),
@@ -56,6 +63,7 @@ class LoadWorker {
       bootId: randomUUID(),
       seq: 0,
       silenced: false,
+      busy: false,
     }));
   }
 
@@ -65,7 +73,7 @@ class LoadWorker {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    this.agent.destroy();
+    for (const agent of [...this.agents, ...this.retired]) agent.destroy();
   }
 
   handle(message: ParentToWorker): WorkerToParent | undefined {
@@ -74,6 +82,16 @@ class LoadWorker {
         return undefined;
       case 'active':
         this.active = Math.min(message.count, this.hosts.length);
+        this.hz = message.hz;
+        return undefined;
+      case 'targets':
+        // Requests still in flight on the old agents finish there (destroying them would fail those
+        // requests and resend heartbeats the controller already admitted); they are closed on stop.
+        this.retired.push(...this.agents);
+        this.urls = message.baseUrls.map((u) => new URL(HEARTBEAT_PATH, u));
+        this.agents = message.baseUrls.map(
+          () => new Agent({ keepAlive: true, maxSockets: this.init.maxSockets }),
+        );
         return undefined;
       case 'silence': {
         const host = this.hosts.find((h) => h.name === message.host);
@@ -97,14 +115,14 @@ class LoadWorker {
 
   private tick(): void {
     const now = performance.now();
-    this.budget += ((now - this.lastTickMs) * this.active) / 1000;
+    this.budget += ((now - this.lastTickMs) * this.active * this.hz) / 1000;
     this.lastTickMs = now;
     while (this.budget >= 1 && this.active > 0) {
       this.budget -= 1;
       const host = this.hosts[this.cursor % this.active];
       this.cursor = (this.cursor + 1) % this.active;
       if (!host || host.silenced) continue;
-      if (this.inFlight >= this.init.maxInFlight) {
+      if (host.busy || this.inFlight >= this.init.maxInFlight) {
         this.window.skipped += 1;
         continue;
       }
@@ -113,11 +131,24 @@ class LoadWorker {
   }
 
   private send(host: SimHost): void {
+    const seq = host.seq++;
+    this.window.sent += 1;
+    this.inFlight += 1;
+    host.busy = true;
+    this.post(host, seq, seq % this.urls.length, true);
+  }
+
+  /**
+   * One signed POST of heartbeat `seq` to replica `target`. A replica that does not answer (refused or
+   * reset connection: it died) gets the same heartbeat re-signed and sent to the next replica once, as a
+   * monitor with several controller URLs fails over; the latency then covers both attempts.
+   */
+  private post(host: SimHost, seq: number, target: number, mayFailOver: boolean, startedAt?: number): void {
     const heartbeat: Heartbeat = {
       v: 1,
       host: host.name,
       bootId: host.bootId,
-      seq: host.seq++,
+      seq,
       runId: host.runId,
       monoMs: Math.round(performance.now() - this.startMono),
       intervalMs: 1000,
@@ -130,11 +161,19 @@ class LoadWorker {
     };
     const body = JSON.stringify(heartbeat);
     const sentAtMs = Date.now();
-    const started = performance.now();
-    this.inFlight += 1;
-    this.window.sent += 1;
+    const started = startedAt ?? performance.now();
+    let finished = false;
+    // A request ends once: a late socket error after the answer must not free the host a second time.
     const finish = (status: number | 'network'): void => {
+      if (finished) return;
+      finished = true;
+      if (status === 'network' && mayFailOver && this.urls.length > 1) {
+        this.window.failedOver += 1;
+        this.post(host, seq, (target + 1) % this.urls.length, false, started);
+        return;
+      }
       this.inFlight -= 1;
+      host.busy = false;
       this.window.latenciesMs.push(performance.now() - started);
       if (status === 204) {
         this.window.accepted += 1;
@@ -144,11 +183,13 @@ class LoadWorker {
         this.window.errors[key] = (this.window.errors[key] ?? 0) + 1;
       }
     };
+    const url = this.urls[target] ?? this.urls[0];
+    if (!url) return;
     const req = request(
-      this.url,
+      url,
       {
         method: 'POST',
-        agent: this.agent,
+        agent: this.agents[target],
         timeout: REQUEST_TIMEOUT_MS,
         headers: {
           'content-type': 'application/json',
@@ -170,7 +211,7 @@ class LoadWorker {
 }
 
 function emptyWindow(): LoadWindow {
-  return { sent: 0, accepted: 0, errors: {}, skipped: 0, latenciesMs: [], inFlight: 0 };
+  return { sent: 0, accepted: 0, errors: {}, failedOver: 0, skipped: 0, latenciesMs: [], inFlight: 0 };
 }
 
 /** Entry of a load-generator child process (forked with `LOAD_WORKER_ARG`). */

@@ -20,6 +20,7 @@ const clusterSchema = z.object({
   cluster: z.object({
     hostsByState: z.record(z.string(), z.array(z.string())),
     stormGuards: z.array(z.unknown()),
+    leadership: z.object({ isLeader: z.boolean() }).optional(),
   }),
 });
 
@@ -77,6 +78,17 @@ export class BenchApi {
       Object.entries(cluster.hostsByState).map(([k, v]) => [k, v.length]),
     );
     return { hostsByState, stormGuards: cluster.stormGuards.length };
+  }
+
+  /** Host names by detection state, as this replica reads them. */
+  async clusterHosts(): Promise<Record<string, string[]>> {
+    return clusterSchema.parse(await this.call('GET', '/vigil/v1/cluster')).cluster.hostsByState;
+  }
+
+  /** Whether this replica holds the leader lease. */
+  async leadership(): Promise<{ isLeader: boolean }> {
+    const { cluster } = clusterSchema.parse(await this.call('GET', '/vigil/v1/cluster'));
+    return { isLeader: cluster.leadership?.isLeader ?? false };
   }
 
   async call(method: string, path: string, body?: unknown): Promise<unknown> {

@@ -16,6 +16,14 @@ export interface ControllerStackOptions {
   cpuProfile?: boolean;
 }
 
+/** A further controller process on the same Redis and config (active/active intake). */
+export interface ControllerReplica {
+  url: string;
+  pid: number;
+  /** SIGKILL: a crash, no shutdown hooks. */
+  kill(): Promise<void>;
+}
+
 /**
  * A real redis-server (temp data dir) and the built controller (`dist/apps/controller/main.js`) as a
  * child process configured through VIGIL_CONFIG, so secrets stay out of argv. Logs: `<workDir>/controller.log`.
@@ -27,6 +35,8 @@ export class ControllerStack {
   private child: ChildProcess | undefined;
   private exited: Promise<void> | undefined;
   private port = 0;
+  private config: Record<string, unknown> = {};
+  private readonly replicas: Array<{ child: ChildProcess; exited: Promise<void> }> = [];
 
   constructor(private readonly options: ControllerStackOptions) {}
 
@@ -47,8 +57,7 @@ export class ControllerStack {
   async start(): Promise<void> {
     await this.redis.start();
     this.port = await findFreePort();
-    const configFile = join(this.workDir, 'controller.yaml');
-    const config = {
+    this.config = {
       dataDir: join(this.workDir, 'data'),
       auth: { strategy: 'noauth' },
       api: { host: '127.0.0.1', port: this.port },
@@ -56,8 +65,55 @@ export class ControllerStack {
       log: { level: 'warn' },
       ...this.options.config,
     };
+    const child = this.spawnController('controller', this.config);
+    this.child = child;
+    this.exited = new Promise((done) => child.once('exit', () => done()));
+    await this.waitForApi(child, this.url);
+  }
+
+  /** Starts one more controller process on the same Redis and config (its own port and data dir). */
+  async addReplica(): Promise<ControllerReplica> {
+    const name = `replica-${this.replicas.length + 1}`;
+    const port = await findFreePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = this.spawnController(name, {
+      ...this.config,
+      dataDir: join(this.workDir, `${name}-data`),
+      api: { host: '127.0.0.1', port },
+    });
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    this.replicas.push({ child, exited });
+    await this.waitForApi(child, url);
+    const pid = child.pid ?? 0;
+    return {
+      url,
+      pid,
+      kill: async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  }
+
+  /** The primary controller as a replica handle (to kill it as the leader, for instance). */
+  primary(): ControllerReplica {
+    const child = this.child;
+    const exited = this.exited;
+    if (!child || !exited) throw new VigilError(ErrorCode.INTERNAL, 'controller not started');
+    return {
+      url: this.url,
+      pid: this.pid,
+      kill: async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  }
+
+  private spawnController(name: string, config: Record<string, unknown>): ChildProcess {
+    const configFile = join(this.workDir, `${name}.yaml`);
     writeFileSync(configFile, toYaml(config), { mode: 0o600 });
-    const log = openSync(this.logFile, 'a');
+    const log = openSync(name === 'controller' ? this.logFile : join(this.workDir, `${name}.log`), 'a');
     const profile = this.options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${this.workDir}`] : [];
     const child = spawn(process.execPath, [...profile, resolve('dist/apps/controller/main.js')], {
       cwd: this.workDir,
@@ -65,12 +121,16 @@ export class ControllerStack {
       stdio: ['ignore', log, log],
     });
     closeSync(log);
-    this.child = child;
-    this.exited = new Promise((done) => child.once('exit', () => done()));
-    await this.waitForApi(child);
+    return child;
   }
 
   async stop(keepWorkDir = false): Promise<void> {
+    for (const { child, exited } of this.replicas) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    }
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -82,7 +142,7 @@ export class ControllerStack {
     if (!keepWorkDir) rmSync(this.workDir, { recursive: true, force: true });
   }
 
-  private async waitForApi(child: ChildProcess): Promise<void> {
+  private async waitForApi(child: ChildProcess, url: string): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (child.exitCode !== null)
@@ -91,7 +151,7 @@ export class ControllerStack {
           `controller exited with ${child.exitCode}; see ${this.logFile}`,
         );
       try {
-        const res = await fetch(`${this.url}/v1`, { signal: AbortSignal.timeout(1_000) });
+        const res = await fetch(`${url}/v1`, { signal: AbortSignal.timeout(1_000) });
         await res.arrayBuffer();
         if (res.ok) return;
       } catch {

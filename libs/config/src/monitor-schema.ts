@@ -123,6 +123,11 @@ export const hostMonitorConfigSchema = z
     bootIdFile: z.string().min(1).default('/proc/sys/kernel/random/boot_id'),
     /** Controller replicas' base URLs (`https://ctl-1:15868`); heartbeats go to the first that answers. */
     controllerUrls: z.array(z.string().url()).min(1),
+    /**
+     * Spread hosts over the replicas (every replica takes heartbeats): each host starts at the URL a hash
+     * of its name picks, fails over as usual, and returns to it a minute later. Off: the first URL first.
+     */
+    spreadControllers: z.boolean().default(false),
     /** Heartbeat period. */
     intervalMs: z.number().int().min(50).default(1000),
     /** Period of each component's probe round; default = `intervalMs`. */

@@ -154,8 +154,18 @@ export const intakeSchema = z
     heartbeatMasterKey: z.string().min(32).optional(),
     /** Largest accepted gap between a signature's timestamp and our clock, ms (409 beyond). Default 30000, the contract's cap. */
     maxSkewMs: z.number().int().min(100).max(30_000).default(30_000),
-    /** Accepted heartbeats are written to Redis in one pipeline this often, ms. Default 200. */
+    /**
+     * Unused since heartbeats are admitted in Redis as they arrive (batched per round trip, see
+     * `batchMaxHosts`); still accepted so existing config files load. Default 200.
+     */
     flushIntervalMs: z.number().int().min(10).max(5000).default(200),
+    /** Most heartbeats admitted in one Redis script call; more wait for the next round trip. Default 1000. */
+    batchMaxHosts: z.number().int().min(1).max(100_000).default(1000),
+    /**
+     * Serve `POST /vigil/v1/heartbeats` from a plain node:http handler ahead of Express and Nest (same
+     * port, same answers), which halves the CPU per heartbeat. `false` = through Nest like every route. Default true.
+     */
+    leanHeartbeatRoute: z.boolean().default(true),
     /** Instance events kept per host when no event sink is wired (capped list). Default 100. */
     instanceEventsKept: z.number().int().min(1).default(100),
   })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HOST_HEADER, SIGNATURE_HEADER, signBody } from '@vigil/contracts';
 import { type Logger } from '@vigil/config';
 import { type Clock } from './clock';
@@ -19,6 +20,20 @@ export interface ControllerLinkOptions {
   /** Base URLs of the controller replicas, tried in order starting from the last one that answered. */
   urls: readonly string[];
   requestTimeoutMs: number;
+  /**
+   * Spread hosts over the replicas: each host starts at its own replica (chosen by a hash of its name,
+   * so a fleet divides evenly), and returns to it `FAILBACK_AFTER_POSTS` posts after failing over.
+   * Off: every host starts at the first URL.
+   */
+  spread?: boolean;
+}
+
+/** After a failover, a spread host tries its own replica again after this many posts (a minute at 1 Hz). */
+export const FAILBACK_AFTER_POSTS = 60;
+
+/** The replica a host starts at when spreading: stable across restarts, even over a fleet. */
+export function homeIndex(host: string, replicas: number): number {
+  return createHash('sha256').update(host).digest().readUInt32BE(0) % Math.max(1, replicas);
 }
 
 /**
@@ -26,7 +41,9 @@ export interface ControllerLinkOptions {
  * over between replicas, and logs reachability only when it changes.
  */
 export class ControllerLink {
-  private preferred = 0;
+  private readonly home: number;
+  private preferred: number;
+  private postsAway = 0;
   private reachable: boolean | undefined;
 
   constructor(
@@ -34,10 +51,17 @@ export class ControllerLink {
     private readonly transport: HttpTransport,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.home = options.spread ? homeIndex(options.host, options.urls.length) : 0;
+    this.preferred = this.home;
+  }
 
   async post(path: string, body: string): Promise<SendOutcome> {
     const { urls } = this.options;
+    if (this.options.spread && this.preferred !== this.home && ++this.postsAway >= FAILBACK_AFTER_POSTS) {
+      this.preferred = this.home;
+      this.postsAway = 0;
+    }
     const errors: { url: string; error: string }[] = [];
     for (let i = 0; i < urls.length; i++) {
       const index = (this.preferred + i) % urls.length;

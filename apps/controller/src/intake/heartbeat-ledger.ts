@@ -7,50 +7,34 @@ export interface RunPosition {
   seq: number;
 }
 
-export type Admission = 'accepted' | 'replay';
+/**
+ * The replay rule: a new boot or a restarted monitor starts its own sequence; within a run, seq only
+ * grows. (The Redis admission script applies the same rule across replicas; this is its local mirror.)
+ */
+export function replays(at: RunPosition | undefined, next: RunPosition): boolean {
+  return at !== undefined && at.bootId === next.bootId && at.runId === next.runId && next.seq <= at.seq;
+}
 
 /**
- * Heartbeats in memory: the latest sighting per host (read by the detector on this replica), the ones
- * not yet flushed to Redis, and replay protection. No I/O: the intake service seeds run positions
- * from Redis and flushes `takePending()`.
+ * What this replica has seen admitted: the latest sighting per host (the detector on this replica
+ * reads it before Redis has it from other replicas) and the run position, which refuses a replay of a
+ * heartbeat this replica admitted without asking Redis. Redis stays the authority (any replica may
+ * have admitted a later seq); no I/O here.
  */
 export class HeartbeatLedger {
   private readonly latest = new Map<string, HeartbeatSighting>();
-  private readonly positions = new Map<string, RunPosition>();
-  private pending = new Map<string, HeartbeatSighting>();
 
-  knows(host: string): boolean {
-    return this.positions.has(host);
+  /** True when the heartbeat replays one this replica already saw admitted. */
+  isReplay(host: string, sighting: HeartbeatSighting): boolean {
+    return replays(this.latest.get(host), sighting);
   }
 
-  /** Seeds the run position remembered in Redis, unless a newer one arrived meanwhile. */
-  seed(host: string, position: RunPosition | undefined): void {
-    if (position && !this.positions.has(host)) this.positions.set(host, position);
-  }
-
-  admit(host: string, sighting: HeartbeatSighting): Admission {
-    const at = this.positions.get(host);
-    // A new boot or a restarted monitor starts its own sequence; within a run, seq only grows.
-    if (at && at.bootId === sighting.bootId && at.runId === sighting.runId && sighting.seq <= at.seq)
-      return 'replay';
-    this.positions.set(host, { bootId: sighting.bootId, runId: sighting.runId, seq: sighting.seq });
-    this.latest.set(host, sighting);
-    this.pending.set(host, sighting);
-    return 'accepted';
+  /** Remembers a heartbeat Redis admitted, unless a later one of the same run is already known. */
+  record(host: string, sighting: HeartbeatSighting): void {
+    if (!replays(this.latest.get(host), sighting)) this.latest.set(host, sighting);
   }
 
   latestSightings(): ReadonlyMap<string, HeartbeatSighting> {
     return this.latest;
-  }
-
-  takePending(): Map<string, HeartbeatSighting> {
-    const batch = this.pending;
-    this.pending = new Map();
-    return batch;
-  }
-
-  /** Puts back a batch whose flush failed, unless a newer sighting of the host is already pending. */
-  restorePending(batch: ReadonlyMap<string, HeartbeatSighting>): void {
-    for (const [host, s] of batch) if (!this.pending.has(host)) this.pending.set(host, s);
   }
 }

@@ -11,9 +11,10 @@ import { type HeartbeatSighting, type PeerSighting } from '../detection/model';
 import { DetectionPorts } from '../detection/ports';
 import { type HeartbeatResult, VigilMetrics } from '../health/vigil-metrics';
 import { CONFIG, LOGGER } from '../platform/tokens';
+import { AdmissionBatcher } from './admission-batcher';
 import { HeartbeatLedger } from './heartbeat-ledger';
 import { type HeartbeatBody, heartbeatBodySchema, instanceEventBodySchema } from './intake.schema';
-import { IntakeStore } from './intake-store';
+import { type Admission, IntakeStore } from './intake-store';
 import { SignatureVerifier, unauthorized } from './signed-request';
 
 /** A signed request as it reached the edge. `body` is the exact text the signature covers. */
@@ -29,6 +30,7 @@ export interface IntakeCounters {
   heartbeatsAccepted: number;
   heartbeatsRejected: number;
   instanceEventsAccepted: number;
+  /** Admission script calls to Redis (each carries every heartbeat that arrived meanwhile). */
   flushes: number;
   flushErrors: number;
 }
@@ -37,8 +39,11 @@ export interface IntakeCounters {
 const DIRECTORY_REFRESH_MIN_MS = 1000;
 
 /**
- * Heartbeat and instance-event intake: verify, parse, drop replays, remember in memory, and write to
- * Redis in one batch every `flushIntervalMs` (so thousands of hosts cost one round trip per flush).
+ * Heartbeat and instance-event intake: verify, parse, then admit through Redis, where one script per
+ * batch checks every heartbeat's seq against the last one any replica accepted and records the sighting
+ * (so every replica may take any host's heartbeats, and a replay sent to another replica is still
+ * refused). Heartbeats arriving together share one round trip; the answer waits for it, so a 204 means
+ * the sighting is in Redis for whichever replica leads.
  */
 @Injectable()
 export class IntakeService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -50,9 +55,7 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
     flushErrors: 0,
   };
   private readonly verifier: SignatureVerifier;
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
-  private stopped = false;
+  private readonly admissions: AdmissionBatcher<Admission, boolean>;
   private lastFlushFailed = false;
   private knownHosts: Set<string> | undefined;
   private knownHostsAt = 0;
@@ -67,6 +70,7 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
   ) {
     registerSecret(config.intake.heartbeatMasterKey);
     this.verifier = new SignatureVerifier(config.intake);
+    this.admissions = new AdmissionBatcher((batch) => this.admitBatch(batch), config.intake.batchMaxHosts);
   }
 
   onApplicationBootstrap(): void {
@@ -74,13 +78,9 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.warn(
         'intake.heartbeatMasterKey is not set: heartbeat intake is disabled and no host can be detected as failed',
       );
-    this.scheduleFlush();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.flushing;
     await this.flush();
   }
 
@@ -93,7 +93,6 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
       if (hb.host !== host) throw badBody('host (differs from the x-vigil-host header)');
       await this.requireKnownHost(host);
       await this.store.ensureReachable();
-      if (!this.ledger.knows(host)) this.ledger.seed(host, await this.store.readPosition(host));
       const sighting: HeartbeatSighting = {
         receivedAt: now,
         bootId: hb.bootId,
@@ -103,11 +102,13 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
         components: hb.components,
         ...(hb.peers ? { peers: hb.peers.map(peerSighting) } : {}),
       };
-      if (this.ledger.admit(host, sighting) === 'replay')
+      // A replay of what this replica admitted needs no round trip; anything else Redis decides.
+      if (this.ledger.isReplay(host, sighting) || !(await this.admissions.submit({ host, sighting })))
         throw new VigilError(
           ErrorCode.CONFLICT,
           `Heartbeat rejected: seq ${hb.seq} is not above the last accepted one for this monitor run.`,
         );
+      this.ledger.record(host, sighting);
       this.counters.heartbeatsAccepted++;
       this.metrics?.heartbeatReceived('accepted');
     } catch (err) {
@@ -139,29 +140,25 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
     return this.ledger.latestSightings();
   }
 
-  /** Writes everything pending now (also used on shutdown). */
+  /** Resolves once every heartbeat received so far is answered (admitted in Redis or refused). */
   async flush(): Promise<void> {
-    const batch = this.ledger.takePending();
-    if (batch.size === 0) return;
-    try {
-      await this.store.flush(batch);
-      this.counters.flushes++;
-      if (this.lastFlushFailed) this.logger.info('heartbeat flush to Redis works again');
-      this.lastFlushFailed = false;
-    } catch (err) {
-      this.counters.flushErrors++;
-      this.ledger.restorePending(batch);
-      if (!this.lastFlushFailed)
-        this.logger.error({ err, hosts: batch.size }, 'heartbeat flush to Redis failed; retrying');
-      this.lastFlushFailed = true;
-    }
+    await this.admissions.drained();
   }
 
-  private scheduleFlush(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.flushing = this.flush().finally(() => this.scheduleFlush());
-    }, this.config.intake.flushIntervalMs);
+  private async admitBatch(batch: Admission[]): Promise<boolean[]> {
+    try {
+      const admitted = await this.store.admit(batch);
+      this.counters.flushes++;
+      if (this.lastFlushFailed) this.logger.info('heartbeat admission in Redis works again');
+      this.lastFlushFailed = false;
+      return admitted;
+    } catch (err) {
+      this.counters.flushErrors++;
+      if (!this.lastFlushFailed)
+        this.logger.error({ err, hosts: batch.length }, 'heartbeat admission in Redis failed; answering 503');
+      this.lastFlushFailed = true;
+      throw err;
+    }
   }
 
   /** With a host directory wired, only monitored hosts may report (401 otherwise). */

@@ -40,7 +40,7 @@ export function applyConnectionLimits(server: Server, limits: Limits): void {
 }
 
 /** Token bucket per source: `ratePerSec` refill, bursts up to twice that. */
-class SourceBuckets {
+export class SourceBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
@@ -68,6 +68,11 @@ class SourceBuckets {
 }
 
 const MAX_SOURCES = 10_000;
+
+/** The signed-intake buckets; shared by the Express middleware and the lean heartbeat route. */
+export function intakeSourceBuckets(limits: Limits): SourceBuckets {
+  return new SourceBuckets(limits.intakePerSourcePerSec, MAX_SOURCES);
+}
 const INTAKE_PATH = /^\/vigil\/v1\/(heartbeats|hosts\/[^/]+\/instance-events)\/?$/;
 const WEBHOOK_PATH = /^\/v1\/webhooks\//;
 
@@ -76,8 +81,11 @@ const WEBHOOK_PATH = /^\/v1\/webhooks\//;
  * address plus the claimed host, so one host's flood, or a spoofer's, never spends another host's
  * budget) and alert webhooks (per remote address). Answered 429 before any parsing or verification.
  */
-export function sourceRateLimits(limits: Limits, now: () => number = Date.now) {
-  const intake = new SourceBuckets(limits.intakePerSourcePerSec, MAX_SOURCES);
+export function sourceRateLimits(
+  limits: Limits,
+  now: () => number = Date.now,
+  intake: SourceBuckets = intakeSourceBuckets(limits),
+) {
   const webhooks = new SourceBuckets(limits.webhookPerSourcePerSec, MAX_SOURCES);
   return (req: Request, res: Response, next: NextFunction): void => {
     if (req.method !== 'POST') return next();
