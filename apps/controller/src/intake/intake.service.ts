@@ -102,6 +102,7 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
         intervalMs: hb.intervalMs,
         components: hb.components,
         ...(hb.peers ? { peers: hb.peers.map(peerSighting) } : {}),
+        ...(hb.goingDown ? { goingDown: true as const } : {}),
       };
       if (this.ledger.admit(host, sighting) === 'replay')
         throw new VigilError(
