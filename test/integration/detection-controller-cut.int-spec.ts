@@ -1,3 +1,4 @@
+import { waitFor } from '@vigil/testing';
 import { runCli } from '../../apps/cli/src/run';
 import { ShapesStack } from './failure-shapes-support/shapes-stack';
 
@@ -23,8 +24,19 @@ describe('controller-side cut on cloud-sim with the production controller', () =
           rebuildMs: 300,
         },
       },
-      { detection: { failureDomains: { 'cmp-0001': 'dc1/rack-01', 'cmp-0002': 'dc1/rack-01' } } },
+      {
+        detection: {
+          // cmp-0001 from the config, cmp-0002 from its Nova aggregate (created below), read every second.
+          failureDomains: { 'cmp-0001': 'dc1/rack-01' },
+          failureDomainsFrom: { source: 'aggregate-metadata', key: 'rack' },
+          failureDomainsRefreshMs: 1_000,
+        },
+      },
     );
+    const { aggregates } = shapes.stack.sim.openstack.nova.model;
+    const rack = aggregates.create('rack-01', ['cmp-0002']);
+    aggregates.setMetadata(rack.id, { rack: 'dc1/rack-01' });
+    aggregates.create('ssd', ['cmp-0002', 'cmp-0004']);
   }, 300_000);
 
   afterAll(async () => {
@@ -53,8 +65,12 @@ describe('controller-side cut on cloud-sim with the production controller', () =
     expect(await shapes.stack.api.notifications()).toEqual([]);
   });
 
-  it('failure domains show in the API, the CLI and /metrics', async () => {
-    expect((await shapes.view('cmp-0002'))?.failureDomain).toBe('dc1/rack-01');
+  it('failure domains (config, and Nova aggregate metadata) show in the API, the CLI and /metrics', async () => {
+    await waitFor(async () => (await shapes.view('cmp-0002'))?.failureDomain === 'dc1/rack-01', {
+      timeoutMs: 30_000,
+      what: 'cmp-0002 in dc1/rack-01, read from its Nova aggregate',
+    });
+    expect((await shapes.view('cmp-0001'))?.failureDomain).toBe('dc1/rack-01');
     expect((await shapes.view('cmp-0004'))?.failureDomain).toBeUndefined();
     let out = '';
     const code = await runCli(

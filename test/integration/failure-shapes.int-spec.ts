@@ -219,9 +219,10 @@ describe('failure shapes on cloud-sim with the production controller (issue 14)'
     );
   });
 
-  it('rack power loss with BMCs unreachable: held, and after a release the incidents wait for an operator, saying why', async () => {
+  it('rack power loss with BMCs unreachable: held saying what to do, and after a release the incidents wait for confirm-fenced, saying why', async () => {
     // Every host of rack-08, the reserved one included (it is monitored too).
     const rack = ['cmp-0029', 'cmp-0030', 'cmp-0031', 'cmp-0032'];
+    const since = Date.now();
     await shapes.sim('POST', '/sim/racks/rack-08/power-off', { bmcs: 'unreachable' });
     // Silent hosts whose BMCs do not answer: ambiguous (it could be the rack's network), so the segment
     // guard holds them and says so.
@@ -234,6 +235,12 @@ describe('failure shapes on cloud-sim with the production controller (issue 14)'
         what: 'cmp-0029 held by the segment-4 guard',
       },
     );
+    // The hold says why and what the operator must do (docs/detection.md: guard first, then confirm).
+    const held = (await shapes.view('cmp-0029'))?.note ?? '';
+    expect(held).toContain('BMC unreachable: power state unknown');
+    expect(held).toContain(`POST /vigil/v1/storm-guard/release {"scope":"${scope}"`);
+    expect(held).toContain('/confirm-fenced');
+    expect(await shapes.vigilPowerOffs(since)).toEqual([]);
     const released = await fetch(`${shapes.stack.controllerUrl}/vigil/v1/storm-guard/release`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

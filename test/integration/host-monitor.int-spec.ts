@@ -156,6 +156,28 @@ describe('host monitor (in-process, real probes, loopback controller)', () => {
     expect(logs.linesContaining('component status changed').length).toBeGreaterThanOrEqual(4);
   });
 
+  it('sends a signed last gasp (goingDown) on stop only while the host shuts down', async () => {
+    const monitor = await start({});
+    await heartbeatWhere('two heartbeats', (h) => h.seq >= 2);
+    // This machine is not shutting down: a plain stop (a monitor restart) sends no last gasp.
+    expect(await monitor.systemStopping()).toBe(false);
+    await monitor.stop({ goingDown: true });
+    const all = controller.heartbeatsOf('cmp-01');
+    expect(all.at(-1)).toMatchObject({ goingDown: true, seq: all.length });
+    expect(all.slice(0, -1).filter((h) => h.goingDown)).toEqual([]);
+
+    const restarted = await start({});
+    const before = controller.heartbeatsOf('cmp-01').length;
+    await heartbeatWhere('a heartbeat of the new run', (h) => h.runId === restarted.identity.runId);
+    await restarted.stop();
+    expect(
+      controller
+        .heartbeatsOf('cmp-01')
+        .slice(before)
+        .filter((h) => h.goingDown),
+    ).toEqual([]);
+  });
+
   it('fails over to the second controller URL when the first is down', async () => {
     const down = `http://127.0.0.1:${await closedPort()}`;
     const monitor = await start({ controllerUrls: [down, controller.url] });

@@ -33,8 +33,13 @@ export interface HostMonitor {
   /** Port the peer listener is bound to (resolves `peerListen.port: 0`); undefined when disabled. */
   readonly peerPort: number | undefined;
   stats(): { heartbeats: HeartbeatStats; instanceEvents?: InstanceWatchStats };
-  /** Stops every loop, the event stream and the peer listener; resolves when all have ended. */
-  stop(): Promise<void>;
+  /**
+   * Stops every loop, the event stream and the peer listener; resolves when all have ended. With
+   * `goingDown` (the host itself is shutting down) a last-gasp heartbeat is sent once after the loops.
+   */
+  stop(options?: { goingDown?: boolean }): Promise<void>;
+  /** True while systemd shuts the host down (`systemctl is-system-running` says `stopping`). */
+  systemStopping(): Promise<boolean>;
 }
 
 /**
@@ -136,11 +141,20 @@ export async function startHostMonitor(
       heartbeats: { ...heartbeats.stats },
       ...(instances ? { instanceEvents: { ...instances.stats } } : {}),
     }),
-    stop: async () => {
+    stop: async (options) => {
       abort.abort();
       await Promise.all(tasks);
+      if (options?.goingDown) {
+        const accepted = await heartbeats.lastGasp();
+        logger.info({ accepted }, 'last-gasp heartbeat sent: the host is shutting down');
+      }
       await listener?.stop();
       logger.info('host monitor stopped');
+    },
+    systemStopping: async () => {
+      const result = await runner.run(['systemctl', 'is-system-running'], 1000);
+      // A monitor restarted by systemd or an upgrade is not the host going down: only `stopping` is.
+      return result.kind === 'exited' && result.stdout.trim() === 'stopping';
     },
   };
 }

@@ -19,9 +19,10 @@ async function main(): Promise<void> {
     logger.warn({ variables: ignoredEnv }, 'environment variables that name no config key were ignored');
   try {
     const monitor = await startHostMonitor(config, logger);
-    const shutdown = (signal: string): void => {
-      logger.info({ signal }, 'shutting down');
-      monitor.stop().then(
+    const shutdown = async (signal: string): Promise<void> => {
+      const goingDown = await monitor.systemStopping();
+      logger.info({ signal, goingDown }, 'shutting down');
+      await monitor.stop({ goingDown }).then(
         () => process.exit(0),
         (err: unknown) => {
           logger.error({ err }, 'shutdown failed');
@@ -29,8 +30,8 @@ async function main(): Promise<void> {
         },
       );
     };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    process.once('SIGINT', () => void shutdown('SIGINT'));
   } catch (err) {
     logger.fatal({ err }, 'host monitor failed to start');
     process.exit(isVigilError(err) ? 2 : 1);

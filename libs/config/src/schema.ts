@@ -271,6 +271,20 @@ export const detectionSchema = detectionPolicySchema
         z.string().regex(/^[A-Za-z0-9._:-]+(\/[A-Za-z0-9._:-]+)*$/, 'a /-separated path of names'),
       )
       .default({}),
+    /**
+     * Where to read the failure domain of hosts not listed in `failureDomains`, from Nova:
+     * `{source: 'aggregate-metadata', key: 'rack'}` (the value of that key in the metadata of the host
+     * aggregates the host belongs to) or `{source: 'availability-zone'}` (the zone of its nova-compute
+     * service; Nova's default zone `nova` is no domain). Absent (default) = `failureDomains` only.
+     */
+    failureDomainsFrom: z
+      .discriminatedUnion('source', [
+        z.object({ source: z.literal('aggregate-metadata'), key: z.string().min(1).max(255) }).strict(),
+        z.object({ source: z.literal('availability-zone') }).strict(),
+      ])
+      .optional(),
+    /** How often failure domains read from Nova (`failureDomainsFrom`) are read again, ms. Default 300000. */
+    failureDomainsRefreshMs: z.number().int().min(1000).default(300_000),
   })
   .strict();
 

@@ -51,6 +51,11 @@ export interface Heartbeat {
   components: Record<string, ComponentStatus>;
   /** Peer witness results, when peer probing is configured. */
   peers?: PeerReport[];
+  /**
+   * Last gasp: the monitor's final heartbeat, sent on its stop while the host itself shuts down
+   * (systemd says `stopping`). Direct evidence the host is going down, not a network event.
+   */
+  goingDown?: true;
 }
 
 export const SIGNATURE_HEADER = 'x-vigil-signature';

@@ -24,6 +24,7 @@ export class HeartbeatBuilder {
   build(
     components: Record<string, ComponentStatus>,
     peers?: PeerReport[],
+    goingDown = false,
   ): { heartbeat: Heartbeat; body: string } {
     this.seq += 1;
     const heartbeat: Heartbeat = {
@@ -36,6 +37,7 @@ export class HeartbeatBuilder {
       intervalMs: this.intervalMs,
       components,
       ...(peers ? { peers } : {}),
+      ...(goingDown ? { goingDown: true as const } : {}),
     };
     return { heartbeat, body: JSON.stringify(heartbeat) };
   }

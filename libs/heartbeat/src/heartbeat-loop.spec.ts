@@ -93,6 +93,21 @@ function setup(urls: string[], maxSleeps: number, script: (url: string, attempt:
 const bodyOf = (r: { body: string }): Heartbeat => JSON.parse(r.body) as Heartbeat;
 
 describe('HeartbeatLoop with ControllerLink', () => {
+  it('the last gasp: one signed heartbeat marked goingDown, next seq, no retry', async () => {
+    const { abort, clock, transport, loop } = setup(['http://ctl-a:15868/'], 1, () => 204);
+    await loop.run(abort.signal);
+    expect(await loop.lastGasp()).toBe(true);
+    const [first, gasp] = transport.requests.map(bodyOf);
+    expect(first?.goingDown).toBeUndefined();
+    expect(gasp).toMatchObject({ seq: 2, goingDown: true });
+    const last = transport.requests[1];
+    expect(
+      verifySignature(SECRET, last?.body ?? '', last?.headers[SIGNATURE_HEADER], clock.nowMs()),
+    ).toMatchObject({ ok: true });
+    const down = setup(['http://ctl-a:15868/'], 1, () => 'refused');
+    expect(await down.loop.lastGasp()).toBe(false);
+  });
+
   it('sends one signed heartbeat per interval with increasing seq and fresh components', async () => {
     const { abort, clock, transport, loop } = setup(['http://ctl-a:15868/'], 3, () => 204);
     await loop.run(abort.signal);

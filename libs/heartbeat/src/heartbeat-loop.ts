@@ -45,6 +45,21 @@ export class HeartbeatLoop {
     }
   }
 
+  /**
+   * The last gasp: one heartbeat marked `goingDown`, sent once (no retry: the host is going away) after
+   * the loop stopped. True when a controller accepted it.
+   */
+  async lastGasp(): Promise<boolean> {
+    const { body } = this.builder.build(this.sources.components(), this.sources.peers(), true);
+    try {
+      const outcome = await this.link.post(HEARTBEAT_PATH, body);
+      return outcome.kind === 'accepted';
+    } catch (err) {
+      this.logger.warn({ err }, 'last-gasp heartbeat not sent');
+      return false;
+    }
+  }
+
   /** Sends one heartbeat; returns how long to wait (from the start of this tick) before the next one. */
   async tick(backoff: Backoff): Promise<number> {
     const { body } = this.builder.build(this.sources.components(), this.sources.peers());

@@ -4,6 +4,7 @@ import { ErrorCode, VigilError } from '@vigil/contracts';
 import { LeaderLease, type LeadershipStatus } from '../leadership/leader-lease';
 import { CONFIG, LOGGER } from '../platform/tokens';
 import { DetectionStore, type GuardAuditEntry } from './detection-store';
+import { FailureDomainMap } from './failure-domain-map';
 import {
   HOST_STATES,
   type HostRecord,
@@ -19,7 +20,7 @@ export interface HostStateView {
   since: number;
   generation: number;
   segmentUuid: string;
-  /** Failure-domain path from `detection.failureDomains`; absent when the host has none. */
+  /** Failure-domain path (`detection.failureDomains`, else Nova by `failureDomainsFrom`); absent = none. */
   failureDomain?: string;
   incidentId?: string;
   note?: string;
@@ -43,13 +44,14 @@ export class DetectionViewService {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly store: DetectionStore,
     private readonly lease: LeaderLease,
+    private readonly domains: FailureDomainMap,
   ) {}
 
   async hostState(host: string): Promise<HostStateView> {
     const record = await this.store.readRecord(host);
     if (!record) throw new VigilError(ErrorCode.NOT_FOUND, `No detection state for host ${host}.`);
     const timeline = await this.store.readTimeline(host, this.config.detection.timelineMaxEntries);
-    const failureDomain = this.config.detection.failureDomains[host];
+    const failureDomain = this.domains.of(host);
     return { ...viewOf(record), ...(failureDomain !== undefined ? { failureDomain } : {}), timeline };
   }
 

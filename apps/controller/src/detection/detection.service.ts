@@ -16,6 +16,7 @@ import { LeaderLease } from '../leadership/leader-lease';
 import { CONFIG, LOGGER } from '../platform/tokens';
 import { DetectionStore } from './detection-store';
 import { evaluate } from './evaluate';
+import { FailureDomainMap } from './failure-domain-map';
 import { openIncidentOnce } from './incident-guard';
 import {
   type DetectionAction,
@@ -94,6 +95,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     private readonly intake: IntakeService,
     private readonly intakeStore: IntakeStore,
     private readonly ports: DetectionPorts,
+    private readonly domains: FailureDomainMap,
     @Optional() private readonly metrics?: VigilMetrics,
     @Optional() private readonly events?: IncidentEventPublisher,
   ) {
@@ -108,10 +110,9 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
       return counts;
     });
     this.metrics?.observeFailureDomains(async () => {
-      const domains = this.config.detection.failureDomains;
       const counts: Record<string, Record<string, number>> = {};
       for (const record of (await this.store.readRecords()).values()) {
-        const domain = domains[record.host];
+        const domain = this.domains.of(record.host);
         if (domain === undefined) continue;
         const byState = (counts[domain] ??= {});
         byState[record.state] = (byState[record.state] ?? 0) + 1;
@@ -231,7 +232,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
       guards,
       policyOf,
       settings: this.config.detection,
-      domainOf: (host) => this.config.detection.failureDomains[host],
+      domainOf: (host) => this.domains.of(host),
     });
     const out = await this.withoutStaleGuardWrites(evaluated, guards);
     const ops: FencedOp[] = [

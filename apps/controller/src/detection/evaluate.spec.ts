@@ -20,6 +20,8 @@ const settings = defaults;
 const NOW = 1_000_000;
 
 interface HostSpec {
+  /** The last heartbeat was the monitor's last gasp. */
+  goingDown?: boolean;
   host: string;
   segment?: string;
   /** ms before NOW of the last heartbeat; undefined = never. */
@@ -55,6 +57,7 @@ function observe(s: HostSpec): HostObservation {
               ]),
             ),
             ...(s.peers ? { peers: s.peers } : {}),
+            ...(s.goingDown ? { goingDown: true as const } : {}),
           },
         }),
     probes: { bmc: s.probes?.bmc ?? 'unknown', ...novaProbe(s.probes?.nova) },
@@ -533,6 +536,14 @@ describe('evaluate: correlated silence in one failure domain', () => {
 
   it('a BMC reading Off ends the hold for that host only', () => {
     const { stateOf } = run([dead('a', 'off'), dead('b'), dead('x'), ...healthy(10)], [], {
+      ...opts,
+      domains: { ...domains, x: 'dc1/rack-1' },
+    });
+    expect([stateOf('a'), stateOf('b'), stateOf('x')]).toEqual(['failed', 'suspect', 'suspect']);
+  });
+
+  it('a last gasp (the host said it was shutting down) ends the hold for that host only', () => {
+    const { stateOf } = run([{ ...dead('a'), goingDown: true }, dead('b'), dead('x'), ...healthy(10)], [], {
       ...opts,
       domains: { ...domains, x: 'dc1/rack-1' },
     });

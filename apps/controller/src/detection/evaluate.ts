@@ -65,6 +65,7 @@ export function evaluate(input: DetectionInput): DetectionOutput {
         domain: input.domainOf?.(c.observation.host),
         startedAt: episodeStart(c, now),
         bmc: c.observation.probes?.bmc ?? 'unknown',
+        lastGasp: c.observation.heartbeat?.goingDown === true,
         windowMs: c.policy.correlatedSilenceWindowMs,
       })),
   );
@@ -91,6 +92,9 @@ export function evaluate(input: DetectionInput): DetectionOutput {
       if (guard && c.observation.probes?.bmc !== 'off') {
         state = 'suspect';
         note = `fencing suspended by storm guard ${guard.scope}`;
+        // Dead to every observer and no BMC answer: a rack that lost power and one whose switch died
+        // look the same from here. Say what settles it, and how (docs/detection.md, "BMCs unreachable").
+        if (c.observation.probes?.bmc !== 'on') note += bmcUnreachableNote(guard.scope);
       } else if (correlation && now < domainHoldEnds) {
         // A switch or link event silences a whole domain of running hosts: wait it out, then judge
         // each host alone on evidence gathered after the hold.
@@ -140,6 +144,16 @@ export function evaluate(input: DetectionInput): DetectionOutput {
       });
   }
   return { records, timeline, guards: storm.changed, actions };
+}
+
+/** What an operator must do for a silent host held by a guard whose BMC does not answer. */
+export function bmcUnreachableNote(scope: string): string {
+  return (
+    `; BMC unreachable: power state unknown (rack power loss, or the rack's network). ` +
+    `If the host is off: POST /vigil/v1/storm-guard/release {"scope":"${scope}","reason":…}, ` +
+    `then its incident stops in error after the fencing attempts: ` +
+    `POST /vigil/v1/incidents/{id}/confirm-fenced. If it is not off, fix the network and wait: nothing is fenced`
+  );
 }
 
 function episodeStart(c: Candidate, now: number): number {

@@ -53,6 +53,8 @@ export interface HeartbeatSighting {
   intervalMs: number;
   components: Record<string, ComponentStatus>;
   peers?: PeerSighting[];
+  /** The monitor's last gasp: the host said it was shutting down (ends a correlated-silence hold). */
+  goingDown?: true;
 }
 
 /** One peer result as a reporter's heartbeat carried it. */

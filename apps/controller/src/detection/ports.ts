@@ -1,4 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { type FailureDomainSource, type NovaPlacement } from './failure-domains';
 import { type Verdict } from './model';
 import { type NovaServiceReading } from './nova-reports';
 
@@ -61,12 +62,20 @@ export interface InstanceEventSink {
 }
 export const INSTANCE_EVENT_SINK = Symbol('INSTANCE_EVENT_SINK');
 
+/** Where Nova places hosts (aggregates, zones): read for failure domains (`detection.failureDomainsFrom`). */
+export interface NovaPlacementReader {
+  /** Reads only what `from` needs: `GET /os-aggregates` or `GET /os-services`. */
+  read(from: FailureDomainSource): Promise<NovaPlacement>;
+}
+export const NOVA_PLACEMENT_READER = Symbol('NOVA_PLACEMENT_READER');
+
 export interface DetectionPortBindings {
   directory?: MonitoredHostDirectory;
   probe?: EvidenceProbe;
   incidents?: IncidentOpener;
   compute?: ComputeServiceActions;
   instanceEvents?: InstanceEventSink;
+  placement?: NovaPlacementReader;
 }
 
 /**
@@ -84,8 +93,9 @@ export class DetectionPorts {
     @Optional() @Inject(INCIDENT_OPENER) incidents?: IncidentOpener,
     @Optional() @Inject(COMPUTE_SERVICE_ACTIONS) compute?: ComputeServiceActions,
     @Optional() @Inject(INSTANCE_EVENT_SINK) instanceEvents?: InstanceEventSink,
+    @Optional() @Inject(NOVA_PLACEMENT_READER) placement?: NovaPlacementReader,
   ) {
-    this.ports = { directory, probe, incidents, compute, instanceEvents };
+    this.ports = { directory, probe, incidents, compute, instanceEvents, placement };
   }
 
   bind(ports: DetectionPortBindings): void {
@@ -106,5 +116,8 @@ export class DetectionPorts {
   }
   get instanceEvents(): InstanceEventSink | undefined {
     return this.ports.instanceEvents;
+  }
+  get placement(): NovaPlacementReader | undefined {
+    return this.ports.placement;
   }
 }

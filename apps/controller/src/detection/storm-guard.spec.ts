@@ -103,7 +103,7 @@ describe('assessStorm thresholds', () => {
 
 describe('evaluate under a storm', () => {
   /** Silent hosts are hung (BMC On) with a host-down alert as dead evidence, unless `bmc` says otherwise. */
-  const hosts = (silent: number, total: number, bmc: 'on' | 'off' = 'on'): HostObservation[] =>
+  const hosts = (silent: number, total: number, bmc: 'on' | 'off' | 'unknown' = 'on'): HostObservation[] =>
     Array.from({ length: total }, (_, i) => ({
       host: `h${i}`,
       segmentUuid: 'seg',
@@ -138,6 +138,7 @@ describe('evaluate under a storm', () => {
     expect(out.actions.filter((a) => a.kind === 'open-incident')).toEqual([]);
     expect(out.records.filter((r) => r.state === 'suspect')).toHaveLength(10);
     expect(out.records.find((r) => r.host === 'h0')?.note).toMatch(/storm guard/);
+    expect(out.records.find((r) => r.host === 'h0')?.note).not.toContain('BMC unreachable');
     expect(out.actions.filter((a) => a.kind === 'storm-guard-engaged')).toHaveLength(2);
   });
 
@@ -154,6 +155,16 @@ describe('evaluate under a storm', () => {
     const out = step(hosts(10, 20, 'off'));
     expect(out.guards).toEqual([]);
     expect(out.actions.filter((a) => a.kind === 'open-incident')).toHaveLength(10);
+  });
+
+  it('10 of 20 whose BMCs do not answer: held by the guard, each note says what the operator must do', () => {
+    const out = step(hosts(10, 20, 'unknown'));
+    expect(out.guards.map((g) => g.scope).sort()).toEqual(['global', 'segment:seg']);
+    expect(out.actions.filter((a) => a.kind === 'open-incident')).toEqual([]);
+    const note = out.records.find((r) => r.host === 'h0')?.note ?? '';
+    expect(note).toContain("BMC unreachable: power state unknown (rack power loss, or the rack's network)");
+    expect(note).toContain('POST /vigil/v1/storm-guard/release');
+    expect(note).toContain('POST /vigil/v1/incidents/{id}/confirm-fenced');
   });
 
   it('1 of 20 silent opens its incident normally', () => {

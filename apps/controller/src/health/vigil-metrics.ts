@@ -152,7 +152,7 @@ export class VigilMetrics {
     });
     this.domainHosts = metrics.gauge({
       name: 'vigil_failure_domain_hosts',
-      help: 'Hosts by failure domain (detection.failureDomains) and detection state.',
+      help: 'Hosts by failure domain (detection.failureDomains, or Nova by failureDomainsFrom) and detection state.',
       labelNames: ['domain', 'state'],
     });
     this.leader.set(0);

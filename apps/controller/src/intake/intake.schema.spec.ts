@@ -1,4 +1,4 @@
-import { instanceEventBodySchema, isFormattableTime } from './intake.schema';
+import { heartbeatBodySchema, instanceEventBodySchema, isFormattableTime } from './intake.schema';
 
 const event = {
   instance_uuid: '5f1c9a0e-0000-4000-8000-000000000001',
@@ -25,5 +25,25 @@ describe('instanceEventBodySchema generated_time', () => {
   it('accepts only times Masakari can print with a four-digit year', () => {
     expect(isFormattableTime('9999-12-31T23:59:59Z')).toBe(true);
     expect(isFormattableTime('+010000-01-01T00:00:00Z')).toBe(false);
+  });
+});
+
+describe('heartbeatBodySchema goingDown (the monitor last gasp)', () => {
+  const heartbeat = {
+    v: 1,
+    host: 'cmp-01',
+    bootId: 'boot',
+    seq: 7,
+    runId: 'run',
+    monoMs: 1000,
+    intervalMs: 1000,
+    components: {},
+  };
+
+  it('accepts goingDown true, or none; anything else is a bad body', () => {
+    expect(heartbeatBodySchema.parse({ ...heartbeat, goingDown: true }).goingDown).toBe(true);
+    expect(heartbeatBodySchema.parse(heartbeat).goingDown).toBeUndefined();
+    expect(heartbeatBodySchema.safeParse({ ...heartbeat, goingDown: false }).success).toBe(false);
+    expect(heartbeatBodySchema.safeParse({ ...heartbeat, goingDown: 'yes' }).success).toBe(false);
   });
 });

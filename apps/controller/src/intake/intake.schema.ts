@@ -31,6 +31,7 @@ export const heartbeatBodySchema = z.object({
     )
     .max(1024)
     .optional(),
+  goingDown: z.literal(true).optional(),
 });
 export type HeartbeatBody = z.infer<typeof heartbeatBodySchema>;
 

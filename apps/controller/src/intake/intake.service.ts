@@ -101,6 +101,7 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
         intervalMs: hb.intervalMs,
         components: hb.components,
         ...(hb.peers ? { peers: hb.peers.map(peerSighting) } : {}),
+        ...(hb.goingDown ? { goingDown: true as const } : {}),
       };
       // A replay of what this replica admitted needs no round trip; anything else Redis decides.
       if (this.ledger.isReplay(host, sighting) || !(await this.admissions.submit({ host, sighting })))

@@ -7,6 +7,7 @@ import { ErrorCode, VigilError } from '@vigil/contracts';
 import { authorize, Public, unauthorized } from '../api/auth';
 import { OutsideApi } from '../api/openapi/api-doc.decorator';
 import { DetectionStore } from '../detection/detection-store';
+import { FailureDomainMap } from '../detection/failure-domain-map';
 import { IncidentEventPublisher } from '../events/incident-event-publisher';
 import { HostService, SegmentService } from '../inventory';
 import { IntakeStore } from '../intake/intake-store';
@@ -50,6 +51,7 @@ export class OperatorViewController {
     @Inject(OPENSTACK) private readonly openstack: OpenStackClients,
     private readonly sessions: UiSessionStore,
     private readonly detection: DetectionStore,
+    private readonly domains: FailureDomainMap,
     private readonly intake: IntakeStore,
     private readonly segments: SegmentService,
     private readonly hosts: HostService,
@@ -276,7 +278,7 @@ export class OperatorViewController {
       for (const { host } of await this.hosts.list(segment.uuid, {}, { limit: 100_000, sort: [] })) {
         const r = records.get(host.name);
         const hb = sightings.get(host.name);
-        const failureDomain = this.config.detection.failureDomains[host.name];
+        const failureDomain = this.domains.of(host.name);
         hosts.push({
           name: host.name,
           uuid: host.uuid,

@@ -9,13 +9,14 @@ import {
   INCIDENT_OPENER,
   INSTANCE_EVENT_SINK,
   MONITORED_HOST_DIRECTORY,
+  NOVA_PLACEMENT_READER,
 } from '../ports';
 import {
   InventoryHostDirectory,
   NotificationIncidentOpener,
   NotificationInstanceEventSink,
 } from './inventory-adapters';
-import { NovaAndBmcEvidence, NovaComputeActions } from './openstack-adapters';
+import { NovaAndBmcEvidence, NovaComputeActions, NovaPlacementFromApi } from './openstack-adapters';
 
 /** Connects detection's ports to the inventory, Nova and the BMCs (global: the ports are optional injections). */
 @Global()
@@ -28,6 +29,7 @@ import { NovaAndBmcEvidence, NovaComputeActions } from './openstack-adapters';
     { provide: INSTANCE_EVENT_SINK, useClass: NotificationInstanceEventSink },
     { provide: EVIDENCE_PROBE, useClass: NovaAndBmcEvidence },
     { provide: COMPUTE_SERVICE_ACTIONS, useClass: NovaComputeActions },
+    { provide: NOVA_PLACEMENT_READER, useClass: NovaPlacementFromApi },
   ],
   exports: [
     MONITORED_HOST_DIRECTORY,
@@ -35,6 +37,7 @@ import { NovaAndBmcEvidence, NovaComputeActions } from './openstack-adapters';
     INSTANCE_EVENT_SINK,
     EVIDENCE_PROBE,
     COMPUTE_SERVICE_ACTIONS,
+    NOVA_PLACEMENT_READER,
   ],
 })
 export class DetectionAdaptersModule {}

@@ -3,7 +3,8 @@ import { HostFencingDrivers } from '../../fencing/host-fencing-drivers';
 import { type OpenStackClients } from '../../platform/openstack-clients';
 import { OPENSTACK } from '../../platform/tokens';
 import { type NovaServiceReading } from '../nova-reports';
-import { type ComputeServiceActions, type EvidenceProbe } from '../ports';
+import { type FailureDomainSource, type NovaPlacement } from '../failure-domains';
+import { type ComputeServiceActions, type EvidenceProbe, type NovaPlacementReader } from '../ports';
 
 /** Status reads only: detection asks the BMC for its power state but never acts on power. */
 const BMC_STATUS_TIMEOUT_MS = 5000;
@@ -39,5 +40,23 @@ export class NovaComputeActions implements ComputeServiceActions {
 
   async disableCompute(host: string, reason: string): Promise<void> {
     await this.openstack.requireNova().disableService(host, reason);
+  }
+}
+
+@Injectable()
+export class NovaPlacementFromApi implements NovaPlacementReader {
+  constructor(@Inject(OPENSTACK) private readonly openstack: OpenStackClients) {}
+
+  async read(from: FailureDomainSource): Promise<NovaPlacement> {
+    const nova = this.openstack.requireNova();
+    if (from.source === 'availability-zone')
+      return {
+        aggregates: [],
+        services: (await nova.listComputeServices()).map((s) => ({
+          host: s.host,
+          ...(s.zone !== undefined ? { zone: s.zone } : {}),
+        })),
+      };
+    return { aggregates: await nova.listAggregates(), services: [] };
   }
 }

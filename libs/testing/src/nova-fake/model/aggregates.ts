@@ -41,6 +41,16 @@ export class AggregateRegistry {
     return aggregate;
   }
 
+  /** Nova's `set_metadata` action: keys with a null value are removed (tests set racks and PDUs with it). */
+  setMetadata(id: number, metadata: Record<string, string | null>): AggregateRecord {
+    const aggregate = this.require(id);
+    for (const [key, value] of Object.entries(metadata))
+      if (value === null) delete aggregate.metadata[key];
+      else aggregate.metadata[key] = value;
+    aggregate.updatedMs = this.clock.now();
+    return aggregate;
+  }
+
   removeHost(id: number, host: string): AggregateRecord {
     const aggregate = this.require(id);
     if (!aggregate.hosts.includes(host))
