@@ -31,6 +31,8 @@ const KEEP_FAILED_S = 7 * 24 * 3600;
 /** A job may stall (its worker died) this often before BullMQ gives up on it. */
 const MAX_STALLED = 20;
 const INCIDENT_WORKER_CONCURRENCY = 8;
+/** BullMQ's largest priority (2^21). */
+const MAX_PRIORITY = 2_097_152;
 
 /** The only place recovery touches BullMQ: queues, workers, the processor adapter, and shutdown. */
 export class RecoveryQueues implements JobScheduler {
@@ -74,8 +76,9 @@ export class RecoveryQueues implements JobScheduler {
     const evacuations = new Worker(RecoveryQueue.Evacuations, (job, token) => this.process(job, token), {
       ...common,
       connection: this.connect(),
+      // The upper bound: pacing (slots) admits fewer moves while Nova struggles, and spaces the
+      // evacuate calls themselves (novaRateMax): a limiter here would also count moves waiting for a slot.
       concurrency: this.config.globalConcurrency,
-      limiter: { max: this.config.novaRateMax, duration: this.config.novaRateWindowMs },
     });
     const incidents = new Worker(RecoveryQueue.Incidents, (job, token) => this.process(job, token), {
       ...common,
@@ -114,7 +117,7 @@ export class RecoveryQueues implements JobScheduler {
   async enqueue<K extends RecoveryJobName>(
     name: K,
     data: RecoveryJobs[K],
-    options: { delayMs?: number } = {},
+    options: { delayMs?: number; priority?: number } = {},
   ): Promise<void> {
     const queue = this.queues.get(JOB_QUEUE[name]);
     if (!queue) throw new VigilError(ErrorCode.INTERNAL, `no queue for ${name}`);
@@ -122,6 +125,9 @@ export class RecoveryQueues implements JobScheduler {
     await queue.add(name, data, {
       jobId,
       delay: options.delayMs,
+      ...(options.priority === undefined
+        ? {}
+        : { priority: Math.min(Math.max(1, options.priority), MAX_PRIORITY) }),
       attempts: JOB_ATTEMPTS,
       backoff: { type: 'exponential', delay: Math.max(this.config.novaRetryDelayMs, 1) },
       removeOnComplete: { age: KEEP_COMPLETED_S },
