@@ -25,7 +25,8 @@ export class RedfishHttp {
     const host = target.address.includes(':') ? `[${target.address}]` : target.address;
     this.http = axios.create({
       baseURL: `${target.scheme}://${host}:${target.port}`,
-      headers: { Accept: 'application/json', 'OData-Version': '4.0' },
+      // Named, so a BMC's log (and cloud-sim's power log) can tell Vigil's fencing from other clients.
+      headers: { Accept: 'application/json', 'OData-Version': '4.0', 'User-Agent': 'vigil-fencing' },
       validateStatus: () => true,
       maxRedirects: 0,
       httpsAgent:

@@ -19,6 +19,24 @@ describe('inject command', () => {
       ['bmc', 'cmp-0003', 'lie'],
       { method: 'POST', path: '/sim/bmc/cmp-0003/behaviour', body: { behaviour: 'lie' } },
     ],
+    [
+      ['bmc', 'cmp-0003', 'slow', '--delay-ms', '3000'],
+      { method: 'POST', path: '/sim/bmc/cmp-0003/behaviour', body: { behaviour: 'slow', delayMs: 3000 } },
+    ],
+    [
+      ['cut', 'controller', 'cmp-0001,rack:rack-02', '--duration-ms', '25000'],
+      {
+        method: 'POST',
+        path: '/sim/partitions',
+        body: { scope: 'controller', hosts: ['cmp-0001'], racks: ['rack-02'], durationMs: 25000 },
+      },
+    ],
+    [['heal-cut', 'p-1'], { method: 'DELETE', path: '/sim/partitions/p-1' }],
+    [
+      ['rack-power-off', 'rack-01', '--bmcs', 'unreachable'],
+      { method: 'POST', path: '/sim/racks/rack-01/power-off', body: { bmcs: 'unreachable' } },
+    ],
+    [['power-log', 'cmp-0001'], { method: 'GET', path: '/sim/power-log?host=cmp-0001' }],
     [['instance-crash', 'abc'], { method: 'POST', path: '/sim/instances/abc/crash' }],
     [['state', 'cmp-0001'], { method: 'GET', path: '/sim/state?host=cmp-0001' }],
   ])('%j', (argv, expected) => {

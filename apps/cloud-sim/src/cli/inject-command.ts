@@ -13,11 +13,16 @@ export const INJECT_USAGE = `inject <kind> <target> [--api URL]
   power-off|power-on|kernel-hang|partition|heal|recover <host>
   crash|restart <host> <nova-compute|libvirtd|ovs>
   rack-partition|rack-heal <rack>
+  cut controller|controller-and-peers|everything <host|rack:NAME>[,...] [--duration-ms N] [--label TEXT]
+  heal-cut <partition-id>
+  rack-power-off <rack> [--bmcs read-off|unreachable]
+  rack-power-on <rack>
   cliff on|off
   nova-faults [--latency-ms N] [--fail-rate 0..1] [--fail-status 5xx]
-  bmc <host> normal|refuse|lie
+  bmc <host> normal|refuse|lie|hang|act-then-hang|slow [--delay-ms N]
   instance-crash <instance-uuid>
-  state [host]`;
+  state [host]
+  power-log [host]`;
 
 const usage = (why: string): VigilError => new VigilError(ErrorCode.BAD_REQUEST, `${why}\n${INJECT_USAGE}`);
 const seg = encodeURIComponent;
@@ -27,6 +32,8 @@ export function injectRequest(args: Pick<ParsedArgs, 'positionals' | 'flags'>): 
   const [kind, target, extra] = args.positionals;
   if (!kind) throw usage('which injection?');
   if (kind === 'state') return { method: 'GET', path: `/sim/state${target ? `?host=${seg(target)}` : ''}` };
+  if (kind === 'power-log')
+    return { method: 'GET', path: `/sim/power-log${target ? `?host=${seg(target)}` : ''}` };
   if (kind === 'nova-faults') {
     const body: Record<string, number> = {};
     for (const [flag, key] of [
@@ -56,12 +63,53 @@ export function injectRequest(args: Pick<ParsedArgs, 'positionals' | 'flags'>): 
       return { method: 'POST', path: `/sim/racks/${seg(target)}/partition` };
     case 'rack-heal':
       return { method: 'POST', path: `/sim/racks/${seg(target)}/heal` };
-    case 'bmc':
+    case 'bmc': {
       if (!extra) throw usage('bmc needs a behaviour');
-      return { method: 'POST', path: `/sim/bmc/${seg(target)}/behaviour`, body: { behaviour: extra } };
+      const delay = args.flags.get('delay-ms');
+      return {
+        method: 'POST',
+        path: `/sim/bmc/${seg(target)}/behaviour`,
+        body: { behaviour: extra, ...(typeof delay === 'string' ? { delayMs: Number(delay) } : {}) },
+      };
+    }
+    case 'cut':
+      return cutRequest(target, extra, args.flags);
+    case 'heal-cut':
+      return { method: 'DELETE', path: `/sim/partitions/${seg(target)}` };
+    case 'rack-power-off': {
+      const bmcs = args.flags.get('bmcs');
+      return {
+        method: 'POST',
+        path: `/sim/racks/${seg(target)}/power-off`,
+        body: typeof bmcs === 'string' ? { bmcs } : {},
+      };
+    }
+    case 'rack-power-on':
+      return { method: 'POST', path: `/sim/racks/${seg(target)}/power-on` };
     case 'instance-crash':
       return { method: 'POST', path: `/sim/instances/${seg(target)}/crash` };
     default:
       throw usage(`unknown injection ${kind}`);
   }
+}
+
+/** `cut <scope> <host|rack:NAME>[,...]` as `POST /sim/partitions`. */
+function cutRequest(scope: string, members: string | undefined, flags: ParsedArgs['flags']): SimRequest {
+  if (!members) throw usage('cut needs hosts or rack:NAME');
+  const names = members.split(',').filter(Boolean);
+  const racks = names.filter((n) => n.startsWith('rack:')).map((n) => n.slice(5));
+  const hosts = names.filter((n) => !n.startsWith('rack:'));
+  const duration = flags.get('duration-ms');
+  const label = flags.get('label');
+  return {
+    method: 'POST',
+    path: '/sim/partitions',
+    body: {
+      scope,
+      ...(hosts.length > 0 ? { hosts } : {}),
+      ...(racks.length > 0 ? { racks } : {}),
+      ...(typeof duration === 'string' ? { durationMs: Number(duration) } : {}),
+      ...(typeof label === 'string' ? { label } : {}),
+    },
+  };
 }

@@ -1,6 +1,25 @@
-import { applyFault, effectsOf, HEALTHY, type HostCondition, type HostFault } from './host-condition';
+import {
+  applyFault,
+  effectsOf,
+  HEALTHY,
+  type HostCondition,
+  type HostFault,
+  strongerScope,
+} from './host-condition';
 
 const run = (...faults: HostFault[]): HostCondition => faults.reduce(applyFault, HEALTHY);
+
+describe('partition scopes', () => {
+  it.each([
+    [null, null, null],
+    ['controller', null, 'controller'],
+    ['controller', 'everything', 'everything'],
+    ['controller-and-peers', 'controller', 'controller-and-peers'],
+  ] as const)('stronger of %s and %s is %s', (a, b, expected) => {
+    expect(strongerScope(a, b)).toBe(expected);
+    expect(strongerScope(b, a)).toBe(expected);
+  });
+});
 
 describe('host faults and what they look like from outside', () => {
   const cases: [string, HostFault[], Partial<ReturnType<typeof effectsOf>>][] = [
@@ -22,7 +41,13 @@ describe('host faults and what they look like from outside', () => {
     [
       'partition: running, but nobody hears it',
       [{ kind: 'partition' }],
-      { bmcPower: 'On', monitorRunning: true, heartbeatsDelivered: false, novaComputeReporting: false },
+      {
+        bmcPower: 'On',
+        monitorRunning: true,
+        heartbeatsDelivered: false,
+        peersReach: false,
+        novaComputeReporting: false,
+      },
     ],
     [
       'nova-compute crash: heartbeats go on, Nova sees it down',
@@ -33,6 +58,21 @@ describe('host faults and what they look like from outside', () => {
       'OVS crash: only the component is failed',
       [{ kind: 'crash', component: 'ovs' }],
       { heartbeatsDelivered: true, novaComputeReporting: true },
+    ],
+    [
+      'controller-only cut: peers and Nova still see it',
+      [{ kind: 'partition', scope: 'controller' }],
+      { heartbeatsDelivered: false, peersReach: true, novaComputeReporting: true },
+    ],
+    [
+      'cut from controller and peers: Nova still sees it',
+      [{ kind: 'partition', scope: 'controller-and-peers' }],
+      { heartbeatsDelivered: false, peersReach: false, novaComputeReporting: true },
+    ],
+    [
+      'cut from everything',
+      [{ kind: 'partition', scope: 'everything' }],
+      { heartbeatsDelivered: false, peersReach: false, novaComputeReporting: false },
     ],
     ['partition healed', [{ kind: 'partition' }, { kind: 'heal' }], { heartbeatsDelivered: true }],
     [

@@ -4,25 +4,44 @@ import { type ComponentStatus } from '@vigil/contracts';
 export const SIM_COMPONENTS = ['nova-compute', 'libvirtd', 'ovs'] as const;
 export type SimComponent = (typeof SIM_COMPONENTS)[number];
 
+/**
+ * What a network partition cuts a host off from, weakest first:
+ * - `controller`: only the controller stops hearing it (a controller-side link or ACL); its rack
+ *   peers and Nova still do.
+ * - `controller-and-peers`: its management network is cut (no heartbeats, no peer probes) but
+ *   nova-compute still reaches Nova's message bus by another path.
+ * - `everything`: the host is cut off from every network, Nova included (the classic partition).
+ */
+export const PARTITION_SCOPES = ['controller', 'controller-and-peers', 'everything'] as const;
+export type PartitionScope = (typeof PARTITION_SCOPES)[number];
+
+/** The stronger of two scopes (more cut off). */
+export function strongerScope(a: PartitionScope | null, b: PartitionScope | null): PartitionScope | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return PARTITION_SCOPES.indexOf(a) >= PARTITION_SCOPES.indexOf(b) ? a : b;
+}
+
 /** What is wrong with one simulated host right now. */
 export interface HostCondition {
   power: 'on' | 'off';
   /** Kernel hang: nothing runs, but the BMC still reads On. */
   hung: boolean;
-  /** Cut off from the management network (its own, or its rack's). */
-  partitioned: boolean;
+  /** What a network partition cuts it off from; null when none does. */
+  partition: PartitionScope | null;
   crashed: readonly SimComponent[];
   /** Bumped on every power-on: a new kernel boot id. */
   boots: number;
 }
 
-export const HEALTHY: HostCondition = { power: 'on', hung: false, partitioned: false, crashed: [], boots: 1 };
+export const HEALTHY: HostCondition = { power: 'on', hung: false, partition: null, crashed: [], boots: 1 };
 
 export type HostFault =
   | { kind: 'power-off' }
   | { kind: 'power-on' }
   | { kind: 'kernel-hang' }
-  | { kind: 'partition' }
+  /** Default scope `everything`. */
+  | { kind: 'partition'; scope?: PartitionScope }
   | { kind: 'heal' }
   | { kind: 'crash'; component: SimComponent }
   | { kind: 'restart'; component: SimComponent }
@@ -39,9 +58,9 @@ export function applyFault(c: HostCondition, fault: HostFault): HostCondition {
     case 'kernel-hang':
       return c.power === 'on' ? { ...c, hung: true } : c;
     case 'partition':
-      return { ...c, partitioned: true };
+      return { ...c, partition: fault.scope ?? 'everything' };
     case 'heal':
-      return { ...c, partitioned: false };
+      return { ...c, partition: null };
     case 'crash':
       return c.crashed.includes(fault.component) ? c : { ...c, crashed: [...c.crashed, fault.component] };
     case 'restart':
@@ -61,6 +80,8 @@ export interface HostEffects {
   monitorRunning: boolean;
   /** Its heartbeats reach the controller. */
   heartbeatsDelivered: boolean;
+  /** Its rack peers' probes reach it (and its own probes reach them). */
+  peersReach: boolean;
   /** nova-compute reports to Nova's database (drives the service's up/down). */
   novaComputeReporting: boolean;
   /** Instances on it keep running. */
@@ -83,8 +104,9 @@ export function effectsOf(c: HostCondition, controllerCliff = false): HostEffect
   return {
     bmcPower: c.power === 'on' ? 'On' : 'Off',
     monitorRunning: running,
-    heartbeatsDelivered: running && !c.partitioned && !controllerCliff,
-    novaComputeReporting: running && !c.partitioned && !c.crashed.includes('nova-compute'),
+    heartbeatsDelivered: running && c.partition === null && !controllerCliff,
+    peersReach: running && (c.partition === null || c.partition === 'controller'),
+    novaComputeReporting: running && c.partition !== 'everything' && !c.crashed.includes('nova-compute'),
     instancesRunning: running,
     components,
   };

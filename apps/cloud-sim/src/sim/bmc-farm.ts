@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { type FakePowerState, RedfishFake } from '@vigil/testing';
+import { type FakePowerState, RedfishFake, type ResetRequester } from '@vigil/testing';
 
-/** How a simulated BMC answers fencing. */
-export type BmcBehaviour = 'normal' | 'refuse' | 'lie';
-export const BMC_BEHAVIOURS: readonly BmcBehaviour[] = ['normal', 'refuse', 'lie'];
+/**
+ * How a simulated BMC answers fencing:
+ * `refuse` 503 to everything; `lie` accepts ForceOff and stays On; `hang` never answers (a dead or
+ * wedged BMC: the client's timeout decides); `slow` answers everything `delayMs` late;
+ * `act-then-hang` carries a reset out, then never answers it.
+ */
+export const BMC_BEHAVIOURS = ['normal', 'refuse', 'lie', 'hang', 'slow', 'act-then-hang'] as const;
+export type BmcBehaviour = (typeof BMC_BEHAVIOURS)[number];
+
+/** `slow` without a delay: long enough to miss a short per-request timeout, short enough to finish. */
+export const DEFAULT_SLOW_BMC_DELAY_MS = 5000;
 
 /** What the controller needs to fence one host through its BMC (its `fencing` settings). */
 export interface BmcAccess {
@@ -22,12 +30,12 @@ export interface BmcAccess {
 export class BmcFarm {
   private constructor(
     private readonly redfish: RedfishFake,
-    private readonly behaviours: Map<string, BmcBehaviour>,
+    private readonly behaviours: Map<string, { behaviour: BmcBehaviour; delayMs?: number }>,
   ) {}
 
   static async start(
     hosts: readonly string[],
-    onPower: (host: string, state: FakePowerState) => void,
+    onPower: (host: string, state: FakePowerState, requester: ResetRequester) => void,
   ): Promise<BmcFarm> {
     const [first, ...rest] = hosts;
     const redfish = await RedfishFake.start({
@@ -77,15 +85,24 @@ export class BmcFarm {
   }
 
   behaviour(host: string): BmcBehaviour {
-    return this.behaviours.get(host) ?? 'normal';
+    return this.behaviours.get(host)?.behaviour ?? 'normal';
   }
 
-  setBehaviour(host: string, behaviour: BmcBehaviour): boolean {
+  /** The behaviour with its delay (`slow` only), as `/sim/state` shows it. */
+  behaviourDetail(host: string): { behaviour: BmcBehaviour; delayMs?: number } {
+    return this.behaviours.get(host) ?? { behaviour: 'normal' };
+  }
+
+  setBehaviour(host: string, behaviour: BmcBehaviour, delayMs = DEFAULT_SLOW_BMC_DELAY_MS): boolean {
     const system = this.redfish.system(host);
     if (!system) return false;
-    this.behaviours.set(host, behaviour);
-    system.knobs.lieOnForceOff = behaviour === 'lie';
-    system.knobs.fail5xxNext = behaviour === 'refuse' ? Number.MAX_SAFE_INTEGER : 0;
+    this.behaviours.set(host, behaviour === 'slow' ? { behaviour, delayMs } : { behaviour });
+    const { knobs } = system;
+    knobs.lieOnForceOff = behaviour === 'lie';
+    knobs.fail5xxNext = behaviour === 'refuse' ? Number.MAX_SAFE_INTEGER : 0;
+    knobs.hang = behaviour === 'hang';
+    knobs.answerDelayMs = behaviour === 'slow' ? delayMs : 0;
+    knobs.hangAfterReset = behaviour === 'act-then-hang';
     return true;
   }
 

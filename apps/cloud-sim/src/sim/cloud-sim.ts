@@ -1,6 +1,11 @@
 import { type Logger } from '@vigil/config';
 import { deriveHostSecret } from '@vigil/contracts';
-import { type FakePowerState, type OpenStackFixture, startOpenStack } from '@vigil/testing';
+import {
+  type FakePowerState,
+  type OpenStackFixture,
+  type ResetRequester,
+  startOpenStack,
+} from '@vigil/testing';
 import { type ClusterPlan, planCluster } from '../model/cluster';
 import {
   applyFault,
@@ -9,7 +14,10 @@ import {
   type HostCondition,
   type HostEffects,
   type HostFault,
+  type PartitionScope,
 } from '../model/host-condition';
+import { type OpenPartition, type Partition, PartitionBook } from '../model/partitions';
+import { PowerLog } from '../model/power-log';
 import { type Scenario } from '../scenario/scenario';
 import { type BmcBehaviour, BmcFarm } from './bmc-farm';
 import { SimulatedMonitor } from './simulated-monitor';
@@ -42,6 +50,9 @@ export interface SimEvent {
   source: 'injection' | 'bmc';
 }
 
+/** How a rack's BMCs behave after the rack lost power. */
+export type RackPowerLossBmcs = 'read-off' | 'unreachable';
+
 export interface NovaFaultSettings {
   latencyMs?: number;
   failRate?: number;
@@ -57,8 +68,12 @@ const EVENTS_KEPT = 1000;
  */
 export class CloudSim {
   readonly events: SimEvent[] = [];
+  /** Ground truth: every power transition of every host, with its cause and who asked. */
+  readonly powerLog = new PowerLog();
   private readonly conditions = new Map<string, HostCondition>();
   private readonly monitors = new Map<string, SimulatedMonitor>();
+  private readonly partitions = new PartitionBook();
+  private readonly healTimers = new Map<string, NodeJS.Timeout>();
   private cliff = false;
 
   private constructor(
@@ -85,7 +100,7 @@ export class CloudSim {
     const ref: { sim?: CloudSim } = {};
     const bmc = await BmcFarm.start(
       plan.hosts.map((h) => h.name),
-      (host, state) => ref.sim?.onBmcPower(host, state),
+      (host, state, requester) => ref.sim?.onBmcPower(host, state, requester),
     );
     const sim = new CloudSim(scenario, plan, openstack, bmc, options.logger);
     ref.sim = sim;
@@ -122,25 +137,91 @@ export class CloudSim {
     return this.monitors.get(host);
   }
 
-  /** Applies a fault (or repair) to one host and propagates its effects. False for an unknown host. */
-  inject(host: string, fault: HostFault, source: SimEvent['source'] = 'injection'): boolean {
-    const before = this.conditions.get(host);
-    if (!before) return false;
-    this.conditions.set(host, applyFault(before, fault));
-    this.record(
-      fault.kind === 'crash' || fault.kind === 'restart' ? `${fault.kind}:${fault.component}` : fault.kind,
-      host,
-      source,
-    );
-    this.sync(host);
+  /**
+   * Applies a fault (or repair) to one host and propagates its effects. False for an unknown host.
+   * `partition` opens a one-host partition (no end); `heal` and `recover` take the host out of every
+   * partition. `by` is who asked, for the power log.
+   */
+  inject(host: string, fault: HostFault, source: SimEvent['source'] = 'injection', by = 'sim'): boolean {
+    if (!this.conditions.has(host)) return false;
+    if (fault.kind === 'partition') {
+      this.partition({ hosts: [host], scope: fault.scope ?? 'everything' });
+      return true;
+    }
+    if (fault.kind === 'heal' || fault.kind === 'recover') this.leavePartitions(host);
+    this.change(host, fault, source, by);
     return true;
   }
 
-  /** Partitions (or heals) every host of a rack. False for an unknown rack. */
+  /** Partitions (or heals) every host of a rack, with no end. False for an unknown rack. */
   partitionRack(rack: string, partitioned: boolean): boolean {
-    const hosts = this.plan.hosts.filter((h) => h.rack === rack);
+    const hosts = this.rackHosts(rack);
     if (hosts.length === 0) return false;
-    for (const h of hosts) this.inject(h.name, { kind: partitioned ? 'partition' : 'heal' });
+    if (partitioned) this.partition({ hosts, scope: 'everything', label: rack });
+    else for (const h of hosts) this.inject(h, { kind: 'heal' });
+    return true;
+  }
+
+  rackHosts(rack: string): string[] {
+    return this.plan.hosts.filter((h) => h.rack === rack).map((h) => h.name);
+  }
+
+  /**
+   * Cuts a set of hosts off from `scope` (docs/cloud-sim.md), healing by itself after `durationMs`
+   * when given. Unknown hosts are an error, so a typo never makes a partition of nobody.
+   */
+  partition(input: OpenPartition): Partition {
+    const unknown = input.hosts.filter((h) => !this.conditions.has(h));
+    if (unknown.length > 0 || input.hosts.length === 0)
+      throw new Error(unknown.length > 0 ? `unknown hosts: ${unknown.join(', ')}` : 'no hosts');
+    const partition = this.partitions.open(input, Date.now());
+    this.record(`partition:${partition.scope}:${partition.id}`, partition.hosts.join(','), 'injection');
+    for (const host of partition.hosts) this.applyPartitionScope(host);
+    if (input.durationMs !== undefined) {
+      const timer = setTimeout(() => this.healPartition(partition.id), input.durationMs);
+      this.healTimers.set(partition.id, timer);
+    }
+    return partition;
+  }
+
+  /** Ends one partition (its hosts keep any other partition they are in). Undefined when not active. */
+  healPartition(id: string): Partition | undefined {
+    clearTimeout(this.healTimers.get(id));
+    this.healTimers.delete(id);
+    const partition = this.partitions.close(id);
+    if (!partition) return undefined;
+    this.record(`partition-healed:${id}`, partition.hosts.join(','), 'injection');
+    for (const host of partition.hosts) this.applyPartitionScope(host);
+    return partition;
+  }
+
+  activePartitions(): Partition[] {
+    return this.partitions.list();
+  }
+
+  /**
+   * A rack loses power: every host goes Off at once. `read-off`: the BMCs (on standby power or a
+   * separate feed) answer and read Off; `unreachable`: the BMCs went down with the rack and never
+   * answer (BMC behaviour `hang`). False for an unknown rack.
+   */
+  rackPowerOff(rack: string, bmcs: RackPowerLossBmcs, by = 'sim'): boolean {
+    const hosts = this.rackHosts(rack);
+    if (hosts.length === 0) return false;
+    for (const host of hosts) {
+      this.change(host, { kind: 'power-off' }, 'injection', by, 'rack-power-off');
+      if (bmcs === 'unreachable') this.setBmcBehaviour(host, 'hang');
+    }
+    return true;
+  }
+
+  /** Power back to a rack: BMCs answer again and every host boots. False for an unknown rack. */
+  rackPowerOn(rack: string, by = 'sim'): boolean {
+    const hosts = this.rackHosts(rack);
+    if (hosts.length === 0) return false;
+    for (const host of hosts) {
+      if (this.bmc.behaviour(host) === 'hang') this.setBmcBehaviour(host, 'normal');
+      this.change(host, { kind: 'power-on' }, 'injection', by, 'rack-power-on');
+    }
     return true;
   }
 
@@ -155,8 +236,9 @@ export class CloudSim {
     this.record(`nova-faults:${JSON.stringify(this.openstack.nova.http.faults)}`, 'nova', 'injection');
   }
 
-  setBmcBehaviour(host: string, behaviour: BmcBehaviour): boolean {
-    const ok = this.bmc.setBehaviour(host, behaviour);
+  /** `delayMs`: how late a `slow` BMC answers (default `DEFAULT_SLOW_BMC_DELAY_MS`). */
+  setBmcBehaviour(host: string, behaviour: BmcBehaviour, delayMs?: number): boolean {
+    const ok = this.bmc.setBehaviour(host, behaviour, delayMs);
     if (ok) this.record(`bmc:${behaviour}`, host, 'injection');
     return ok;
   }
@@ -179,6 +261,8 @@ export class CloudSim {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.healTimers.values()) clearTimeout(timer);
+    this.healTimers.clear();
     await Promise.all([...this.monitors.values()].map((m) => m.stop()));
     await this.bmc.stop();
     await this.openstack.stop();
@@ -227,8 +311,7 @@ export class CloudSim {
   private peerConnect(from: string, to: string): SimulatedConnect {
     const a = this.conditions.get(from) ?? HEALTHY;
     const b = this.conditions.get(to) ?? HEALTHY;
-    const up = (c: HostCondition): boolean => c.power === 'on' && !c.hung;
-    if (!up(a) || !up(b) || a.partitioned || b.partitioned) return 'no-answer';
+    if (!effectsOf(a).peersReach || !effectsOf(b).peersReach) return 'no-answer';
     return this.monitors.get(to)?.isRunning ? 'connected' : 'refused';
   }
 
@@ -244,9 +327,57 @@ export class CloudSim {
   }
 
   /** A Redfish reset changed a system's power: that is the host's own power changing. */
-  private onBmcPower(host: string, state: FakePowerState): void {
-    if (state === 'Off') this.inject(host, { kind: 'power-off' }, 'bmc');
-    if (state === 'On') this.inject(host, { kind: 'power-on' }, 'bmc');
+  private onBmcPower(host: string, state: FakePowerState, requester: ResetRequester): void {
+    const by = `bmc client ${requester.userAgent || '(no user-agent)'} from ${requester.remoteAddress || '?'}`;
+    const cause = `bmc ${requester.resetType}`;
+    if (state === 'Off') this.change(host, { kind: 'power-off' }, 'bmc', by, cause);
+    if (state === 'On') this.change(host, { kind: 'power-on' }, 'bmc', by, cause);
+  }
+
+  private leavePartitions(host: string): void {
+    for (const id of this.partitions.removeHost(host)) {
+      clearTimeout(this.healTimers.get(id));
+      this.healTimers.delete(id);
+    }
+  }
+
+  /** Sets the host's partition scope to the strongest of the partitions it is in now. */
+  private applyPartitionScope(host: string): void {
+    const scope: PartitionScope | null = this.partitions.scopeOf(host);
+    const before = this.conditions.get(host);
+    if (!before || before.partition === scope) return;
+    this.conditions.set(host, applyFault(before, scope ? { kind: 'partition', scope } : { kind: 'heal' }));
+    this.sync(host);
+  }
+
+  /** One condition change: recorded as an event, in the power log when power or boot changed, pushed out. */
+  private change(
+    host: string,
+    fault: HostFault,
+    source: SimEvent['source'],
+    by: string,
+    cause: string = fault.kind,
+  ): void {
+    const before = this.conditions.get(host);
+    if (!before) return;
+    const after = applyFault(before, fault);
+    this.conditions.set(host, after);
+    this.record(
+      fault.kind === 'crash' || fault.kind === 'restart' ? `${fault.kind}:${fault.component}` : fault.kind,
+      host,
+      source,
+    );
+    if (after.power !== before.power || after.boots !== before.boots)
+      this.powerLog.record({
+        atMs: Date.now(),
+        host,
+        from: before.power === 'on' ? 'On' : 'Off',
+        to: after.power === 'on' ? 'On' : 'Off',
+        boot: after.boots,
+        cause,
+        by,
+      });
+    this.sync(host);
   }
 
   private sync(host: string): void {

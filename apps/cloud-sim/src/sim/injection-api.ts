@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FakeHttpServer, type FakeRequest, type FakeResponse } from '@vigil/testing';
-import { type HostFault, SIM_COMPONENTS, type SimComponent } from '../model/host-condition';
-import { BMC_BEHAVIOURS, type BmcBehaviour } from './bmc-farm';
+import { type HostFault, PARTITION_SCOPES, SIM_COMPONENTS, type SimComponent } from '../model/host-condition';
+import { BMC_BEHAVIOURS } from './bmc-farm';
 import { type CloudSim } from './cloud-sim';
 import { simState } from './sim-state';
 
@@ -22,9 +22,34 @@ const novaFaultsSchema = z
   })
   .strict();
 const behaviourSchema = z
-  .object({ behaviour: z.enum(BMC_BEHAVIOURS as [BmcBehaviour, ...BmcBehaviour[]]) })
+  .object({
+    behaviour: z.enum(BMC_BEHAVIOURS),
+    delayMs: z.number().int().min(1).max(600_000).optional(),
+  })
   .strict();
 const cliffSchema = z.object({ active: z.boolean().default(true) }).strict();
+const hostName = z.string().min(1).max(255);
+const partitionSchema = z
+  .object({
+    hosts: z.array(hostName).max(10_000).optional(),
+    racks: z.array(hostName).max(1_000).optional(),
+    scope: z.enum(PARTITION_SCOPES).default('everything'),
+    durationMs: z.number().int().min(1).max(86_400_000).optional(),
+    label: z.string().max(200).optional(),
+  })
+  .strict()
+  .refine((p) => (p.hosts?.length ?? 0) + (p.racks?.length ?? 0) > 0, 'name hosts or racks');
+const rackPowerOffSchema = z
+  .object({ bmcs: z.enum(['read-off', 'unreachable']).default('read-off') })
+  .strict();
+const nonNegativeInt = z.coerce.number().int().min(0);
+
+/** Who asked, for the power log: the caller's `X-Sim-Actor` header (a test's or bench's name), else the API. */
+function actorOf(req: FakeRequest): string {
+  const header = req.headers['x-sim-actor'];
+  const actor = typeof header === 'string' ? header.trim().slice(0, 100) : '';
+  return actor ? `injection-api (${actor})` : 'injection-api';
+}
 
 const notFound = (what: string): FakeResponse => ({ status: 404, body: { error: `${what} not found` } });
 const badRequest = (message: string): FakeResponse => ({ status: 400, body: { error: message } });
@@ -61,6 +86,13 @@ export class InjectionApi {
     const [, collection, target, action, name, subAction] = parts;
     if (req.method === 'GET' && collection === 'state' && parts.length === 2)
       return { status: 200, body: simState(this.sim, req.query.get('host') ?? undefined) };
+    if (req.method === 'GET' && collection === 'power-log' && parts.length === 2) return this.powerLog(req);
+    if (req.method === 'GET' && collection === 'partitions' && parts.length === 2)
+      return { status: 200, body: { partitions: this.sim.activePartitions() } };
+    if (req.method === 'DELETE' && collection === 'partitions' && target && parts.length === 3) {
+      const healed = this.sim.healPartition(target);
+      return healed ? { status: 200, body: { healed } } : notFound(`partition ${target}`);
+    }
     if (req.method === 'DELETE' && collection === 'cliff' && parts.length === 2) {
       this.sim.setControllerCliff(false);
       return { status: 200, body: { cliff: false } };
@@ -69,13 +101,11 @@ export class InjectionApi {
     if (req.malformedBody) return badRequest('body is not JSON');
     switch (collection ?? '') {
       case 'hosts':
-        return this.hostAction(target, action, name, subAction, parts.length);
-      case 'racks': {
-        if (!target || (action !== 'partition' && action !== 'heal') || parts.length !== 4)
-          return notFound('route');
-        if (!this.sim.partitionRack(target, action === 'partition')) return notFound(`rack ${target}`);
-        return { status: 200, body: { rack: target, partitioned: action === 'partition' } };
-      }
+        return this.hostAction(target, action, name, subAction, parts.length, actorOf(req));
+      case 'partitions':
+        return parts.length === 2 ? this.openPartition(req.body) : notFound('route');
+      case 'racks':
+        return this.rackAction(target, action, parts.length, req);
       case 'cliff': {
         const body = cliffSchema.safeParse(req.body ?? {});
         if (!body.success || parts.length !== 2) return badRequest('expected {"active": boolean}');
@@ -92,9 +122,11 @@ export class InjectionApi {
       case 'bmc': {
         const body = behaviourSchema.safeParse(req.body);
         if (!target || action !== 'behaviour' || parts.length !== 4) return notFound('route');
-        if (!body.success) return badRequest(`expected {"behaviour": ${BMC_BEHAVIOURS.join('|')}}`);
-        if (!this.sim.setBmcBehaviour(target, body.data.behaviour)) return notFound(`host ${target}`);
-        return { status: 200, body: { host: target, behaviour: body.data.behaviour } };
+        if (!body.success)
+          return badRequest(`expected {"behaviour": ${BMC_BEHAVIOURS.join('|')}, "delayMs"?: int (slow)}`);
+        if (!this.sim.setBmcBehaviour(target, body.data.behaviour, body.data.delayMs))
+          return notFound(`host ${target}`);
+        return { status: 200, body: { host: target, ...this.sim.bmc.behaviourDetail(target) } };
       }
       case 'instances': {
         if (!target || action !== 'crash' || parts.length !== 4) return notFound('route');
@@ -108,12 +140,73 @@ export class InjectionApi {
     }
   }
 
+  private powerLog(req: FakeRequest): FakeResponse {
+    const read = (name: string): number | undefined | null => {
+      const raw = req.query.get(name);
+      if (raw === null) return undefined;
+      const parsed = nonNegativeInt.safeParse(raw);
+      return parsed.success ? parsed.data : null;
+    };
+    const sinceSeq = read('sinceSeq');
+    const sinceMs = read('sinceMs');
+    if (sinceSeq === null || sinceMs === null) return badRequest('sinceSeq and sinceMs are integers >= 0');
+    const host = req.query.get('host') ?? undefined;
+    return {
+      status: 200,
+      body: { nowMs: Date.now(), transitions: this.sim.powerLog.list({ host, sinceSeq, sinceMs }) },
+    };
+  }
+
+  private openPartition(raw: unknown): FakeResponse {
+    const body = partitionSchema.safeParse(raw);
+    if (!body.success)
+      return badRequest(
+        `expected {"hosts"?: [..], "racks"?: [..], "scope"?: ${PARTITION_SCOPES.join('|')}, "durationMs"?: int, "label"?: text}`,
+      );
+    const { hosts = [], racks = [], scope, durationMs, label } = body.data;
+    const unknownRack = racks.find((r) => this.sim.rackHosts(r).length === 0);
+    if (unknownRack !== undefined) return notFound(`rack ${unknownRack}`);
+    const unknownHost = hosts.find((h) => !this.sim.hasHost(h));
+    if (unknownHost !== undefined) return notFound(`host ${unknownHost}`);
+    const all = [...hosts, ...racks.flatMap((r) => this.sim.rackHosts(r))];
+    const partition = this.sim.partition({ hosts: all, scope, durationMs, label });
+    return { status: 201, body: { partition } };
+  }
+
+  private rackAction(
+    rack: string | undefined,
+    action: string | undefined,
+    length: number,
+    req: FakeRequest,
+  ): FakeResponse {
+    if (!rack || length !== 4) return notFound('route');
+    if (this.sim.rackHosts(rack).length === 0) return notFound(`rack ${rack}`);
+    switch (action ?? '') {
+      case 'partition':
+      case 'heal':
+        this.sim.partitionRack(rack, action === 'partition');
+        return { status: 200, body: { rack, partitioned: action === 'partition' } };
+      case 'power-off': {
+        const body = rackPowerOffSchema.safeParse(req.body ?? {});
+        if (!body.success) return badRequest('expected {"bmcs"?: "read-off"|"unreachable"}');
+        this.sim.rackPowerOff(rack, body.data.bmcs, actorOf(req));
+        return { status: 200, body: { rack, power: 'Off', bmcs: body.data.bmcs } };
+      }
+      case 'power-on':
+        this.sim.rackPowerOn(rack, actorOf(req));
+        return { status: 200, body: { rack, power: 'On' } };
+      default:
+        return notFound('route');
+    }
+  }
+
   private hostAction(
     host: string | undefined,
     action: string | undefined,
     component: string | undefined,
     componentAction: string | undefined,
     length: number,
+    actor: string,
   ): FakeResponse {
     if (!host || !action) return notFound('route');
     if (!this.sim.hasHost(host)) return notFound(`host ${host}`);
@@ -128,7 +221,7 @@ export class InjectionApi {
       if (kind && kind !== 'crash' && kind !== 'restart') fault = { kind };
     }
     if (!fault) return notFound('route');
-    this.sim.inject(host, fault);
+    this.sim.inject(host, fault, 'injection', actor);
     return {
       status: 200,
       body: { host, condition: this.sim.condition(host), effects: this.sim.effects(host) },

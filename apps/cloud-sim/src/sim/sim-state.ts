@@ -15,7 +15,7 @@ export function simState(sim: CloudSim, onlyHost?: string): object {
         reserved: h.reserved,
         condition: sim.condition(h.name),
         effects: sim.effects(h.name),
-        bmc: { power: sim.bmc.power(h.name), behaviour: sim.bmc.behaviour(h.name) },
+        bmc: { power: sim.bmc.power(h.name), ...sim.bmc.behaviourDetail(h.name) },
         nova: service && {
           state: model.isUp(service) ? 'up' : 'down',
           status: service.status,
@@ -28,6 +28,7 @@ export function simState(sim: CloudSim, onlyHost?: string): object {
   return {
     endpoints: sim.endpoints,
     controllerCliff: sim.controllerCliff,
+    partitions: sim.activePartitions(),
     nova: { faults: sim.openstack.nova.http.faults },
     counts: {
       hosts: sim.plan.hosts.length,

@@ -5,4 +5,5 @@ export {
   type RecordedRedfishRequest,
   type RedfishFakeKnobs,
   type RedfishFakeOptions,
+  type ResetRequester,
 } from './redfish-fake';

@@ -23,8 +23,16 @@ export interface RedfishFakeOptions {
    * and knobs (`system(id)`): one loopback server standing in for the BMCs of many simulated hosts.
    */
   extraSystemIds?: readonly string[];
-  /** Called after a reset changed a system's power state (not on direct assignment). */
-  onPowerChange?: (systemId: string, state: FakePowerState) => void;
+  /** Called after a reset changed a system's power state (not on direct assignment), with who asked. */
+  onPowerChange?: (systemId: string, state: FakePowerState, requester: ResetRequester) => void;
+}
+
+/** Who sent the reset that changed a system's power: what a BMC's own event log would show. */
+export interface ResetRequester {
+  resetType: string;
+  /** The client's User-Agent header ('' when none). */
+  userAgent: string;
+  remoteAddress: string;
 }
 
 /** One ComputerSystem's mutable state; `knobs` act on requests to this system's paths. */
@@ -34,6 +42,8 @@ export interface FakeSystem {
   powerState: FakePowerState;
   readonly knobs: RedfishFakeKnobs;
   poweringOffLeft: number;
+  /** The reset that put the system into PoweringOff, reported again when it reads Off. */
+  pendingReset?: ResetRequester;
 }
 
 /** Misbehaviour switches; change them between steps of a test. */
@@ -46,6 +56,12 @@ export interface RedfishFakeKnobs {
   fail5xxNext: number;
   /** Status for an accepted reset: 200, 202 or 204. */
   resetStatus: 200 | 202 | 204;
+  /** Every authenticated request to this system is served this many ms late: a slow BMC. */
+  answerDelayMs: number;
+  /** Authenticated requests to this system are never answered: a hung BMC (the client's timeout decides). */
+  hang: boolean;
+  /** A reset is carried out, then never answered: a BMC that acts and times out. */
+  hangAfterReset: boolean;
 }
 
 export interface RecordedRedfishRequest {
@@ -94,7 +110,15 @@ export class RedfishFake {
         id,
         path: `${SYSTEMS}/${id}`,
         powerState: options.power ?? 'On',
-        knobs: { lieOnForceOff: false, poweringOffReads: 0, fail5xxNext: 0, resetStatus: 204 },
+        knobs: {
+          lieOnForceOff: false,
+          poweringOffReads: 0,
+          fail5xxNext: 0,
+          resetStatus: 204,
+          answerDelayMs: 0,
+          hang: false,
+          hangAfterReset: false,
+        },
         poweringOffLeft: 0,
       });
     this.primary = [...this.systems.values()][0] as FakeSystem;
@@ -227,6 +251,29 @@ export class RedfishFake {
       knobs.fail5xxNext -= 1;
       return send(503, errorBody('Base.1.8.ServiceTemporarilyUnavailable'));
     }
+    // A hung BMC holds the connection open; stop() closes it.
+    if (knobs.hang) return;
+    const requester: ResetRequester = {
+      resetType: '',
+      userAgent: req.headers['user-agent'] ?? '',
+      remoteAddress: req.socket.remoteAddress ?? '',
+    };
+    if (knobs.answerDelayMs > 0) {
+      // Unref'd: a late answer nobody waits for any more must not keep a test process alive.
+      setTimeout(() => this.serve(method, path, body, target, requester, send), knobs.answerDelayMs).unref();
+      return;
+    }
+    this.serve(method, path, body, target, requester, send);
+  }
+
+  private serve(
+    method: string,
+    path: string,
+    body: unknown,
+    target: FakeSystem | undefined,
+    requester: ResetRequester,
+    send: (status: number, payload?: unknown, headers?: Record<string, string>) => void,
+  ): void {
     if (method === 'DELETE' && path.startsWith(`${SESSIONS}/`)) {
       const id = path.slice(SESSIONS.length + 1);
       for (const [token, sessionId] of this.sessions) if (sessionId === id) this.sessions.delete(token);
@@ -239,7 +286,7 @@ export class RedfishFake {
     }
     if (target && method === 'GET' && path === target.path) return send(200, this.systemBody(target));
     if (target && method === 'POST' && path === `${target.path}/Actions/ComputerSystem.Reset`) {
-      return this.reset(target, body, send);
+      return this.reset(target, body, requester, send);
     }
     return send(404, errorBody('Base.1.8.ResourceMissingAtURI'));
   }
@@ -250,19 +297,27 @@ export class RedfishFake {
     return this.systems.get(`${SYSTEMS}/${id}`);
   }
 
-  private reset(system: FakeSystem, body: unknown, send: (status: number, payload?: unknown) => void): void {
+  private reset(
+    system: FakeSystem,
+    body: unknown,
+    requester: ResetRequester,
+    send: (status: number, payload?: unknown) => void,
+  ): void {
     const resetType = (body as { ResetType?: unknown } | undefined)?.ResetType;
     if (typeof resetType !== 'string' || !RESET_TYPES.includes(resetType)) {
       return send(400, errorBody('Base.1.8.ActionParameterNotSupported'));
     }
     const before = system.powerState;
+    const by = { ...requester, resetType };
     if (resetType === 'ForceOff' && !system.knobs.lieOnForceOff) {
       system.poweringOffLeft = system.knobs.poweringOffReads;
       system.powerState = system.poweringOffLeft > 0 ? 'PoweringOff' : 'Off';
+      system.pendingReset = by;
     } else if (resetType === 'On') {
       system.powerState = 'On';
     }
-    if (system.powerState !== before) this.onPowerChange?.(system.id, system.powerState);
+    if (system.powerState !== before) this.onPowerChange?.(system.id, system.powerState, by);
+    if (system.knobs.hangAfterReset) return;
     const status = system.knobs.resetStatus;
     return send(
       status,
@@ -274,7 +329,11 @@ export class RedfishFake {
     if (system.powerState === 'PoweringOff') {
       if (system.poweringOffLeft <= 0) {
         system.powerState = 'Off';
-        this.onPowerChange?.(system.id, 'Off');
+        this.onPowerChange?.(
+          system.id,
+          'Off',
+          system.pendingReset ?? { resetType: 'ForceOff', userAgent: '', remoteAddress: '' },
+        );
       }
       system.poweringOffLeft -= 1;
     }
