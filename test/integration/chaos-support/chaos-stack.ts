@@ -46,6 +46,8 @@ export class ChaosStack {
   constructor(
     private readonly workDir: string,
     private readonly controllerMainJs: string,
+    /** Controller config sections merged over the chaos defaults (the soak shortens fencing budgets). */
+    private readonly overrides: { detection?: object; recovery?: object } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -82,6 +84,7 @@ export class ChaosStack {
         suspectHoldMs: 300,
         // Failures of earlier rounds must not count with this round's (1 segment of 12 hosts).
         stormGuard: { windowMs: 5_000 },
+        ...this.overrides.detection,
       };
       config.recovery = {
         ...(config.recovery as object),
@@ -92,6 +95,7 @@ export class ChaosStack {
         errorRetryDelayMs: 2_000,
         // A SIGKILLed leader's jobs are taken over after about this long (default 30 s: longer than a round).
         jobLockMs: 3_000,
+        ...this.overrides.recovery,
       };
       this.replicas.push(
         new ControllerReplica(`controller-${index + 1}`, this.controllerMainJs, this.workDir, port, config),
