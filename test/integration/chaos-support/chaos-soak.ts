@@ -1,6 +1,5 @@
 import { type ChaosStack } from './chaos-stack';
 import { type ControllerReplica } from './controller-replica';
-import { FINAL_STATUSES, type IncidentView } from './invariants';
 import {
   type Disruption,
   type EventKind,
@@ -9,7 +8,7 @@ import {
   type RoundPlan,
   roundSeedOf,
 } from './round-plan';
-import { checkSoakInvariants, type FailureEpoch } from './soak-invariants';
+import { checkSoakInvariants, type FailureEpoch, FINAL_STATUSES, type IncidentView } from './soak-invariants';
 
 /** A round gives up waiting for quiescence after this long (then its incidents must settle in the next). */
 const ROUND_TIMEOUT_MS = 60_000;
@@ -18,6 +17,8 @@ const POLL_MS = 200;
 const SLOW_BMC_DELAY_MS = 1_500;
 /** Controller-config overrides that keep a soak round short (hung-BMC incidents end in seconds). */
 export const SOAK_CONTROLLER_OVERRIDES = {
+  /** Rebuilds of 0.6 s still leave room for a disruption to land inside an evacuation. */
+  rebuildMs: 600,
   recovery: { fenceTimeoutMs: 3_000, fenceAttempts: 2, fenceBackoffMs: 300, probationMs: 0 },
 };
 
@@ -102,6 +103,12 @@ export class ChaosSoak {
         options.onFailingRound?.(record);
       }
     }
+    // The last round's incidents get the same grace as any other: one more quiescence wait, then the check.
+    if (!(await this.waitFor(() => this.quiescent(), ROUND_TIMEOUT_MS)))
+      options.log(`after round ${round}: not quiescent after ${ROUND_TIMEOUT_MS} ms`);
+    const last = await this.check(round + 1);
+    for (const v of last) if (!this.violations.has(v)) options.log(`  VIOLATION ${v}`);
+    for (const v of last) this.violations.add(v);
     const incidents = (await this.incidents()) ?? [];
     const outcomes: Record<string, number> = {};
     for (const e of this.epochs) {
@@ -376,7 +383,7 @@ export class ChaosSoak {
         headers: { 'OpenStack-API-Version': 'instance-ha 1.3' },
         signal: AbortSignal.timeout(3_000),
       });
-      return res.ok ? ((await res.json())) : undefined;
+      return res.ok ? await res.json() : undefined;
     } catch {
       return undefined;
     }

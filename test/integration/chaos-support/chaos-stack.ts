@@ -47,7 +47,7 @@ export class ChaosStack {
     private readonly workDir: string,
     private readonly controllerMainJs: string,
     /** Controller config sections merged over the chaos defaults (the soak shortens fencing budgets). */
-    private readonly overrides: { detection?: object; recovery?: object } = {},
+    private readonly overrides: { detection?: object; recovery?: object; rebuildMs?: number } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -58,7 +58,10 @@ export class ChaosStack {
     const urls = ports.map((p) => `http://127.0.0.1:${p}`);
     const logger = createLogger({ name: 'chaos-sim', level: 'warn', destination: this.simLogs });
     this.sim = await CloudSim.start({
-      scenario: parseScenario(SCENARIO),
+      scenario: parseScenario({
+        ...SCENARIO,
+        timing: { ...SCENARIO.timing, rebuildMs: this.overrides.rebuildMs ?? SCENARIO.timing.rebuildMs },
+      }),
       controller: { urls, heartbeatMasterKey },
       logger,
       deferMonitors: true,

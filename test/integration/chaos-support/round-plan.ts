@@ -79,7 +79,8 @@ export function seededRandom(seed: number): () => number {
 
 /** The seed of round `round` of a run seeded `runSeed` (a round replays from this alone). */
 export function roundSeedOf(runSeed: number, round: number): number {
-  return (Math.imul(runSeed >>> 0, 2654435761) ^ Math.imul(round, 40503)) >>> 0;
+  const mixed = seededRandom((Math.imul(runSeed >>> 0, 2654435761) ^ Math.imul(round, 40503)) >>> 0)();
+  return Math.floor(mixed * 4294967296) >>> 0;
 }
 
 /** Failures weigh more than blips (3:1); plain power-off and kernel hangs more than the BMC variants. */

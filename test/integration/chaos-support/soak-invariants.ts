@@ -1,4 +1,17 @@
-import { FINAL_STATUSES, type IncidentView } from './invariants';
+/** What the controller says about one incident (GET /vigil/v1/incidents). */
+export interface IncidentView {
+  id: string;
+  type: string;
+  host: string;
+  status: string;
+  createdAt: string;
+  reason?: string;
+  finishedAt?: string;
+  fence?: { mode: string; at: string; detail: string };
+}
+
+/** `error` is not final: the controller runs the incident once more after `errorRetryDelayMs`. */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(['finished', 'failed', 'ignored']);
 
 /** One real failure of one host, from its injection until the runner repaired it. */
 export interface FailureEpoch {

@@ -2,7 +2,7 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { type Logger, type RecoveryConfig } from '@vigil/config';
 import { ErrorCode, isRetryable, VigilError } from '@vigil/contracts';
 import { type Redis } from '@vigil/redis';
-import { type Clock } from '../ports';
+import { type Clock, isLeadershipLost } from '../ports';
 import {
   JOB_QUEUE,
   jobIdOf,
@@ -31,6 +31,11 @@ const KEEP_FAILED_S = 7 * 24 * 3600;
 /** A job may stall (its worker died) this often before BullMQ gives up on it. */
 const MAX_STALLED = 20;
 const INCIDENT_WORKER_CONCURRENCY = 8;
+/**
+ * A job whose replica lost leadership mid-step is handed back for this long: the leader's workers run it
+ * (a failed job would leave its incident running forever, found by the chaos soak: power-off + Redis restart).
+ */
+const LEADERSHIP_LOST_RETRY_MS = 500;
 /** BullMQ's largest priority (2^21). */
 const MAX_PRIORITY = 2_097_152;
 
@@ -178,10 +183,14 @@ export class RecoveryQueues implements JobScheduler {
     try {
       result = await handler(parseJobData(name, job.data), this.shutdown.signal);
     } catch (err) {
-      if (isRetryable(err)) throw err;
-      const message = err instanceof Error ? err.message : String(err);
-      this.logger.error({ job: job.id, err: message }, 'recovery job failed; not retried');
-      throw new UnrecoverableError(message);
+      if (isLeadershipLost(err))
+        result = { kind: 'later', afterMs: LEADERSHIP_LOST_RETRY_MS, why: 'leadership moved' };
+      else if (isRetryable(err)) throw err;
+      else {
+        const message = err instanceof Error ? err.message : String(err);
+        this.logger.error({ job: job.id, err: message }, 'recovery job failed; not retried');
+        throw new UnrecoverableError(message);
+      }
     }
     if (result.kind === 'later') {
       // Handing the job back keeps its id, so nothing can start the same work twice meanwhile.
