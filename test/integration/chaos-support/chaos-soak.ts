@@ -161,9 +161,12 @@ export class ChaosSoak {
       this.notQuiescent += 1;
       log(`  round ${round}: not quiescent after ${ROUND_TIMEOUT_MS} ms`);
     }
-    const violations = await this.check(round);
-    for (const v of violations) if (!this.violations.has(v)) log(`  VIOLATION ${v}`);
-    for (const v of violations) this.violations.add(v);
+    // The ground truth is cumulative: a round is charged only with what it newly broke.
+    const violations = (await this.check(round)).filter((v) => !this.violations.has(v));
+    for (const v of violations) {
+      log(`  VIOLATION ${v}`);
+      this.violations.add(v);
+    }
     return { round, plan, hosts, settled, violations, wallMs: Date.now() - started };
   }
 
@@ -272,6 +275,18 @@ export class ChaosSoak {
       sim.inject(epoch.host, { kind: 'recover' });
       epoch.repairedAtMs = Date.now();
       this.returning.add(epoch.host);
+    }
+    // A host Vigil powered off or took out of service without a real failure (a violation, counted
+    // already) is repaired the same way, so the soak keeps its 12 hosts.
+    const open = new Set(this.epochs.filter((e) => e.repairedAtMs === undefined).map((e) => e.host));
+    const running = incidents.some((i) => !FINAL_STATUSES.has(i.status));
+    for (const host of sim.plan.hosts.map((h) => h.name)) {
+      if (open.has(host) || this.returning.has(host) || this.blipped.has(host) || running) continue;
+      const service = sim.openstack.nova.model.host(host);
+      const off = sim.condition(host)?.power === 'off';
+      if (!off && service?.status === 'enabled' && !service.forcedDown) continue;
+      if (off) sim.inject(host, { kind: 'recover' });
+      this.returning.add(host);
     }
     for (const host of this.returning) {
       const service = sim.openstack.nova.model.host(host);
