@@ -11,7 +11,7 @@ import {
   type ScopeState,
   slotsOf,
 } from './aimd';
-import { nextPollDelayMs, reserve, type SpacingBudget } from './schedule';
+import { bookSlot, nextPollDelayMs, reserve, type SlotBook, type SpacingBudget } from './schedule';
 
 export type ScopeKind = 'global' | 'segment' | 'incident';
 
@@ -58,7 +58,7 @@ const REBUILD_EWMA_WEIGHT = 0.3;
 export class NovaPacer {
   private readonly states = new Map<string, ScopeState>();
   private evacuateBudget: SpacingBudget = { nextFreeAt: 0 };
-  private pollBudget: SpacingBudget = { nextFreeAt: 0 };
+  private readonly pollBook: SlotBook = new Map();
   private expectedRebuildMs: number | null = null;
   private readonly recent: PacingEvent[] = [];
   private readonly listeners: ((event: PacingEvent) => void)[] = [];
@@ -130,9 +130,8 @@ export class NovaPacer {
       minMs: this.config.pacing.minPollIntervalMs,
       maxMs: this.config.pollIntervalMs,
     });
-    const r = reserve(this.pollBudget, this.clock.now() + own, this.config.pacing.pollsPerSecond);
-    this.pollBudget = r.budget;
-    return own + r.waitMs;
+    const now = this.clock.now();
+    return bookSlot(this.pollBook, now, now + own, this.config.pacing.pollsPerSecond) - now;
   }
 
   snapshot(): PacingSnapshot {

@@ -1,4 +1,4 @@
-import { nextPollDelayMs, reserve } from './schedule';
+import { bookSlot, nextPollDelayMs, reserve, type SlotBook } from './schedule';
 
 describe('confirmation poll schedule', () => {
   const bounds = { minMs: 100, maxMs: 1000 };
@@ -26,5 +26,19 @@ describe('spacing budget', () => {
     }
     expect(waits).toEqual([0, 100, 200, 300]);
     expect(reserve(budget, 5000, 10).waitMs).toBe(0);
+  });
+});
+
+describe('poll slot book', () => {
+  it('fills each 100 ms slot up to its share, then the next; an earlier booking is not blocked by a later one', () => {
+    const book: SlotBook = new Map();
+    // 20/s = 2 per 100 ms slot.
+    expect(bookSlot(book, 0, 1000, 20)).toBe(1000);
+    expect(bookSlot(book, 0, 1050, 20)).toBe(1050);
+    expect(bookSlot(book, 0, 1010, 20)).toBe(1100);
+    expect(bookSlot(book, 0, 200, 20)).toBe(200);
+    // Slots in the past are forgotten.
+    bookSlot(book, 5000, 5000, 20);
+    expect([...book.keys()].every((slot) => slot >= 50)).toBe(true);
   });
 });

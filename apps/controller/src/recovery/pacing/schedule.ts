@@ -37,3 +37,20 @@ export function reserve(
   const at = Math.max(now, budget.nextFreeAt);
   return { waitMs: at - now, budget: { nextFreeAt: at + 1000 / Math.max(perSecond, 0.001) } };
 }
+
+/** Calls booked per slot of `SLOT_MS`: a budget that can be booked ahead without blocking earlier calls. */
+export type SlotBook = Map<number, number>;
+const SLOT_MS = 100;
+
+/**
+ * Books a call for `desiredAt` or the first slot after it with room (`perSecond` spread over ten slots
+ * of 100 ms); returns when to make it. Slots before `now` are forgotten.
+ */
+export function bookSlot(book: SlotBook, now: number, desiredAt: number, perSecond: number): number {
+  const perSlot = Math.max(1, Math.floor((perSecond * SLOT_MS) / 1000));
+  for (const slot of book.keys()) if (slot < Math.floor(now / SLOT_MS)) book.delete(slot);
+  let slot = Math.floor(desiredAt / SLOT_MS);
+  while ((book.get(slot) ?? 0) >= perSlot) slot++;
+  book.set(slot, (book.get(slot) ?? 0) + 1);
+  return Math.max(desiredAt, slot * SLOT_MS);
+}
