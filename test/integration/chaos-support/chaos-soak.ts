@@ -78,8 +78,8 @@ export class ChaosSoak {
   private readonly failingRounds: RoundRecord[] = [];
   private nova5xxAnswered = 0;
   private notQuiescent = 0;
-  /** Hosts repaired and asked back into service, until Nova and detection show them usable. */
-  private readonly returning = new Set<string>();
+  /** Hosts repaired, with whether Vigil accepted their reinstate, until Nova shows them in service. */
+  private readonly returning = new Map<string, boolean>();
   private readonly blipped = new Set<string>();
 
   constructor(private readonly stack: ChaosStack) {}
@@ -270,11 +270,12 @@ export class ChaosSoak {
     for (const epoch of this.epochs) {
       if (epoch.repairedAtMs !== undefined || epoch.round >= round) continue;
       const incident = this.incidentOf(incidents, epoch);
-      if (!incident || !FINAL_STATUSES.has(incident.status)) continue;
+      // A failure with no incident two rounds on is a violation already counted: repair it all the same.
+      if (incident ? !FINAL_STATUSES.has(incident.status) : epoch.round >= round - 2) continue;
       sim.setBmcBehaviour(epoch.host, 'normal');
       sim.inject(epoch.host, { kind: 'recover' });
       epoch.repairedAtMs = Date.now();
-      this.returning.add(epoch.host);
+      this.returning.set(epoch.host, false);
     }
     // A host Vigil powered off or took out of service without a real failure (a violation, counted
     // already) is repaired the same way, so the soak keeps its 12 hosts.
@@ -286,17 +287,21 @@ export class ChaosSoak {
       const off = sim.condition(host)?.power === 'off';
       if (!off && service?.status === 'enabled' && !service.forcedDown) continue;
       if (off) sim.inject(host, { kind: 'recover' });
-      this.returning.add(host);
+      this.returning.set(host, false);
     }
-    for (const host of this.returning) {
+    // As an operator would after a repair: reinstate (asked until accepted), then wait for Nova to show
+    // the host in service again.
+    for (const [host, accepted] of this.returning) {
       const service = sim.openstack.nova.model.host(host);
-      if (service && service.status === 'enabled' && !service.forcedDown) {
+      if (accepted && service && service.status === 'enabled' && !service.forcedDown) {
         this.returning.delete(host);
         continue;
       }
-      await this.post(`/vigil/v1/hosts/${encodeURIComponent(host)}/reinstate`, {
+      if (accepted) continue;
+      const status = await this.post(`/vigil/v1/hosts/${encodeURIComponent(host)}/reinstate`, {
         reason: 'chaos soak: repaired',
       });
+      if (status === 202) this.returning.set(host, true);
     }
   }
 
@@ -404,20 +409,23 @@ export class ChaosSoak {
     }
   }
 
-  private async post(path: string, body: unknown): Promise<void> {
+  /** POST to the first replica that answers; its status, or undefined when none did. */
+  private async post(path: string, body: unknown): Promise<number | undefined> {
     for (const replica of this.stack.replicas) {
       if (!replica.running) continue;
       try {
-        await fetch(`${replica.url}${path}`, {
+        const res = await fetch(`${replica.url}${path}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'instance-ha 1.3' },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(3_000),
         });
-        return;
+        await res.text();
+        return res.status;
       } catch {
         // The other replica may answer.
       }
     }
+    return undefined;
   }
 }
