@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ensureBuilt } from './support/ensure-built';
 import { ChaosSoak, SOAK_CONTROLLER_OVERRIDES, type SoakSummary } from './chaos-support/chaos-soak';
 import { ChaosStack } from './chaos-support/chaos-stack';
-import { REGRESSION_ROUND_SEEDS } from './chaos-support/regression-seeds';
+import { OPEN_FINDINGS, REGRESSION_ROUND_SEEDS } from './chaos-support/regression-seeds';
 
 const SEED = Number(process.env.VIGIL_CHAOS_SEED ?? 20261125);
 const ROUNDS = 6;
@@ -65,4 +65,6 @@ describe('chaos: host failures under controller, Redis, Nova and BMC faults', ()
     },
     300_000,
   );
+
+  for (const finding of OPEN_FINDINGS) it.todo(`round seed ${finding.roundSeed}: ${finding.found}`);
 });
