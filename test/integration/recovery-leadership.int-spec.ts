@@ -75,4 +75,57 @@ describe('recovery: a step that fails because leadership lapsed is resumed, not 
     expect(h.os.nova.evacuateCalls(server.id)).toBe(1);
     expect(h.os.nova.model.server(server.id)?.host).toBe('ld-02');
   });
+
+  it('after leadership is lost across a Redis restart and regained, the workers fetch jobs again', async () => {
+    await runtime?.close();
+    await h.segment('auto', [{ name: 'lr-01' }, { name: 'lr-02' }]);
+    h.fencers.set('lr-01', new FakeFencingDriver('on'));
+    const server = h.os.nova.model.addServer({ host: 'lr-01', name: 'lr-vm' });
+    const { ports } = h.ports();
+    const listeners: ((leading: boolean) => void)[] = [];
+    let leading = true;
+    let token = 10;
+    ports.tokens = {
+      current: () =>
+        leading
+          ? Promise.resolve(token)
+          : Promise.reject(new VigilError(ErrorCode.CONFLICT, 'not the leader', LEADERSHIP_LOST)),
+      onChange: (l) => listeners.push(l),
+      isLeader: () => leading,
+    };
+    runtime = new RecoveryRuntime({
+      config: testRecoveryConfig(),
+      keyPrefix: KEY_PREFIX,
+      logger: h.logger,
+      connect: (role) => {
+        const c = createRedisClient({ url: h.redis.url, password: h.redis.password }, role);
+        clients.push(c);
+        return c;
+      },
+      ports,
+    });
+    await runtime.start();
+    // Leadership lapses while Redis restarts, then comes back with a higher token.
+    const restarted = h.redis.restart();
+    await new Promise((r) => setTimeout(r, 50));
+    leading = false;
+    for (const l of listeners) l(false);
+    await restarted;
+    token = 11;
+    leading = true;
+    for (const l of listeners) l(true);
+
+    h.os.nova.model.setAlive('lr-01', false);
+    const id = await h.notify('lr-01', { event: 'STOPPED' }, { origin: 'vigil-detection' });
+    await runtime.engine.submit(id);
+    const status = await waitFor(
+      async () => {
+        const n = await h.inventory.getNotification(id);
+        return n && ['finished', 'error', 'failed'].includes(n.status) ? n.status : undefined;
+      },
+      { timeoutMs: 30_000, what: `notification ${id} to settle` },
+    );
+    expect(status).toBe('finished');
+    expect(h.os.nova.model.server(server.id)?.host).toBe('lr-02');
+  });
 });
