@@ -9,6 +9,16 @@ export const REGRESSION_ROUND_SEEDS: ReadonlyArray<{ roundSeed: number; found: s
     found:
       'power-off + Redis restart: the host.recover job failed for good with "not the leader" while the lease lapsed, the incident stayed running forever (fixed: leadership-lost hands the job back)',
   },
+  {
+    roundSeed: 367834535,
+    found:
+      'power-off + Redis restart right after the first evacuate calls: the leader stepped down during the outage and came back; its resumed BullMQ workers never fetched again and the four moves never ran: incident stuck in evacuating (fixed: fresh workers on regaining leadership)',
+  },
+  {
+    roundSeed: 4206661411,
+    found:
+      'double power-off + Redis restart: same lapse of leadership during the outage; every later incident stayed new until the replica was restarted (fixed with the above)',
+  },
 ];
 
 /**
@@ -20,11 +30,6 @@ export const OPEN_FINDINGS: ReadonlyArray<{ roundSeed: number; found: string }> 
     roundSeed: 3381438172,
     found:
       'blip cutting one host from the controller and its peers (Nova still sees it) + Nova acting then answering 500: detection confirmed the failure from peers-unreachable alone and Vigil powered the healthy host off and evacuated it (detection, issue 14)',
-  },
-  {
-    roundSeed: 367834535,
-    found:
-      'power-off + Redis restart right after the first evacuate calls: the leader stepped down and back up, reconciliation saw the four evacuate jobs still active, and they never ran again: incident stuck in evacuating',
   },
   {
     roundSeed: 3172460278,
