@@ -45,7 +45,6 @@ export class RecoveryQueues implements JobScheduler {
   private readonly workers: Worker[] = [];
   private readonly shutdown = new AbortController();
   private handlers: JobHandlers | undefined;
-  private onFinalFailure: FinalFailureHandler | undefined;
 
   constructor(
     private readonly connect: () => Redis,
@@ -72,13 +71,8 @@ export class RecoveryQueues implements JobScheduler {
     if (missing.length > 0)
       throw new VigilError(ErrorCode.INTERNAL, `recovery jobs without a processor: ${missing.join(', ')}`);
     this.handlers = handlers as JobHandlers;
-    this.onFinalFailure = onFinalFailure;
-    this.workers.push(...this.createWorkers(options.run ?? true));
-  }
-
-  private createWorkers(autorun: boolean): Worker[] {
     const common = {
-      autorun,
+      autorun: options.run ?? true,
       prefix: this.prefix(),
       lockDuration: this.config.jobLockMs,
       stalledInterval: this.config.jobLockMs,
@@ -101,37 +95,23 @@ export class RecoveryQueues implements JobScheduler {
         if (!job) return;
         const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
         if (!final) return;
-        this.onFinalFailure?.(job.name as RecoveryJobName, job.data, err).catch((e: unknown) =>
+        onFinalFailure(job.name as RecoveryJobName, job.data, err).catch((e: unknown) =>
           this.logger.error({ err: String(e), job: job.id }, 'could not record a failed recovery job'),
         );
       });
       worker.on('error', (err) => this.logger.warn({ err: err.message }, 'recovery worker error'));
+      this.workers.push(worker);
     }
-    return [evacuations, incidents];
   }
 
-  /**
-   * Starts fetching jobs: this replica became the leader. Workers paused by an earlier loss of leadership
-   * are replaced by fresh ones: a BullMQ worker paused while Redis restarted was seen resumed yet never
-   * fetching again (chaos soak: incidents left `new` after a leader change). The old ones are closed
-   * without waiting; jobs they still held are taken over once their locks lapse (stalled-job check).
-   */
+  /** Starts (or resumes) fetching jobs: this replica became the leader. */
   async runWorkers(): Promise<void> {
-    if (this.workers.some((w) => w.isRunning() && w.isPaused())) {
-      const old = this.workers.splice(0);
-      for (const w of old)
-        w.close(true).catch((err: unknown) =>
-          this.logger.warn({ err: String(err) }, 'closing a paused recovery worker failed'),
-        );
-      this.workers.push(...this.createWorkers(false));
-    }
     for (const w of this.workers) {
       // run() resolves only when the worker closes: watched, not awaited.
       if (!w.isRunning())
         w.run().catch((err: unknown) => this.logger.error({ err: String(err) }, 'recovery worker stopped'));
       else if (w.isPaused()) await w.resume();
     }
-    return Promise.resolve();
   }
 
   /** Stops fetching new jobs without waiting for running ones: leadership was lost (their writes fail fenced). */
