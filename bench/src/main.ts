@@ -8,6 +8,8 @@ import { rackFailure } from './rack-failure/rack-failure.bench';
 import { storm } from './storm/storm.bench';
 import { operatorView } from './operator-view/operator-view.bench';
 import { hostMonitor } from './host-monitor/host-monitor.bench';
+import { pacing } from './pacing/pacing.bench';
+import { chaos } from './chaos/chaos.bench';
 
 /** Every benchmark by name; `npm run bench -- <name>` runs one, no name runs all in this order. */
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>> = {
@@ -18,10 +20,16 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchResult>
   storm,
   'operator-view': operatorView,
   'host-monitor': hostMonitor,
+  pacing,
+  chaos,
 };
 
+const ONLY_WHEN_NAMED = new Set(['chaos']);
+/** Switches that take no value. */
+const SWITCHES = new Set(['--cpu-prof', '--nest-heartbeat-route']);
+
 async function main(): Promise<void> {
-  const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const { names: requested, args } = parseArgs(process.argv.slice(2));
   const unknown = requested.filter((n) => !(n in BENCHMARKS));
   if (unknown.length > 0) {
     process.stderr.write(
@@ -29,8 +37,10 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const names = requested.length > 0 ? requested : Object.keys(BENCHMARKS);
-  const options: BenchOptions = { cpuProfile: process.argv.includes('--cpu-prof') };
+  // The soak runs for hours: only when named.
+  const names =
+    requested.length > 0 ? requested : Object.keys(BENCHMARKS).filter((n) => !ONLY_WHEN_NAMED.has(n));
+  const options: BenchOptions = { cpuProfile: process.argv.includes('--cpu-prof'), args };
   let failed = 0;
   for (const name of names) {
     const run = BENCHMARKS[name];
@@ -49,6 +59,25 @@ async function main(): Promise<void> {
     }
   }
   process.exit(failed > 0 ? 1 : 0);
+}
+
+/** Names, and `--key value` pairs (a switch with no value, like `--cpu-prof`, is "true"). */
+function parseArgs(argv: readonly string[]): { names: string[]; args: Record<string, string> } {
+  const names: string[] = [];
+  const args: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (!a.startsWith('--')) {
+      names.push(a);
+      continue;
+    }
+    const next = argv[i + 1];
+    if (!SWITCHES.has(a) && next !== undefined && !next.startsWith('--')) {
+      args[a.slice(2)] = next;
+      i++;
+    } else args[a.slice(2)] = 'true';
+  }
+  return { names, args };
 }
 
 if (process.argv.includes(LOAD_WORKER_ARG)) runLoadWorker();

@@ -16,6 +16,8 @@ export interface BenchResult {
 export interface BenchOptions {
   /** `--cpu-prof`: profile the controller (V8 .cpuprofile in the kept work dir) to find a bottleneck. */
   cpuProfile: boolean;
+  /** `--name value` pairs after the benchmark names (e.g. `chaos --rounds 1000 --minutes 90`). */
+  args: Record<string, string>;
 }
 
 export function machine(): Record<string, unknown> {

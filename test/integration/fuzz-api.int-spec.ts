@@ -183,6 +183,7 @@ const PLANS: Record<string, RoutePlan> = {
   'GET /vigil/v1/segments/{segment_uuid}/detection-policy': { freeTextParams: true },
   'PUT /vigil/v1/segments/{segment_uuid}/detection-policy': { body: { detection_policy: {} } },
   'GET /vigil/v1/storm-guard': {},
+  'GET /vigil/v1/recovery/pacing': { needsOpenStack: true },
   'POST /vigil/v1/storm-guard/release': { body: { reason: 'fuzzing the release' } },
   'POST /vigil/v1/storm-guard/pin': { body: { scope: 'global', pinned: true, reason: 'fuzzing the pin' } },
 };

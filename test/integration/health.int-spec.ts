@@ -155,6 +155,8 @@ describe('health: /metrics, /healthz, /readyz (real Redis, real controller)', ()
     m.observeHostStates(() => Promise.resolve({ up: 7, fenced: 1 }));
     m.observeIncidents(() => Promise.resolve({ byStatus: { running: 2 }, oldestRunningAgeSeconds: 42 }));
     m.observeQueueDepths('recovery', () => Promise.resolve({ 'recovery-evacuate': 5 }));
+    m.observePacing(() => [{ scope: 'global', limit: 12, min: 1, max: 64 }]);
+    m.pacingDecision('segment', 'down');
 
     const families = await scrape();
     const expected: Array<[string, string]> = [
@@ -170,6 +172,8 @@ describe('health: /metrics, /healthz, /readyz (real Redis, real controller)', ()
       ['vigil_queue_depth', 'gauge'],
       ['vigil_storm_guard_active', 'gauge'],
       ['vigil_leader', 'gauge'],
+      ['vigil_recovery_concurrency_limit', 'gauge'],
+      ['vigil_recovery_pacing_decisions_total', 'counter'],
       ['vigil_dependency_request_duration_seconds', 'histogram'],
       ['vigil_dependency_request_errors_total', 'counter'],
       ['vigil_alerts_received_total', 'counter'],
@@ -198,6 +202,24 @@ describe('health: /metrics, /healthz, /readyz (real Redis, real controller)', ()
     expect(
       v('vigil_heartbeats_received_total', 'vigil_heartbeats_received_total', { result: 'accepted' }),
     ).toBe(2);
+    expect(
+      v('vigil_recovery_concurrency_limit', 'vigil_recovery_concurrency_limit', {
+        scope: 'global',
+        bound: 'current',
+      }),
+    ).toBe(12);
+    expect(
+      v('vigil_recovery_pacing_decisions_total', 'vigil_recovery_pacing_decisions_total', {
+        scope_kind: 'segment',
+        direction: 'down',
+      }),
+    ).toBe(1);
+    expect(
+      v('vigil_recovery_pacing_decisions_total', 'vigil_recovery_pacing_decisions_total', {
+        scope_kind: 'incident',
+        direction: 'up',
+      }),
+    ).toBe(0);
     expect(
       v('vigil_heartbeats_received_total', 'vigil_heartbeats_received_total', { result: 'bad-signature' }),
     ).toBe(1);

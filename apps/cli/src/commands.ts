@@ -113,6 +113,33 @@ export const COMMANDS: Record<string, Command> = {
       return show(detail, text);
     },
   },
+  pacing: {
+    usage: 'pacing',
+    summary: 'evacuation limits pacing allows now (per scope, within the bounds) and its recent decisions',
+    args: [],
+    async run(api) {
+      const { pacing } = await api.request<{ pacing: Row }>('GET', '/vigil/v1/recovery/pacing');
+      const decisions = ((pacing.recentDecisions ?? []) as Row[]).slice(-15).map((e) => {
+        const d = (e.decision ?? {}) as Row;
+        return {
+          at: e.at,
+          scope: e.scope,
+          change: `${cellText(d.from)} → ${cellText(d.to)}`,
+          reason: d.reason,
+        };
+      });
+      const text = [
+        `adaptive: ${pacing.enabled ? 'yes' : 'no (every scope at its upper bound)'}; evacuate calls ≤ ${cellText(pacing.evacuateCallsPerSecond)}/s; confirmation polls ≤ ${cellText(pacing.pollsPerSecond)}/s; expected rebuild ${pacing.expectedRebuildMs === null ? 'not learned yet' : `${cellText(pacing.expectedRebuildMs)} ms`}`,
+        '',
+        'limits:',
+        renderTable((pacing.scopes ?? []) as Row[], ['scope', 'limit', 'min', 'max']),
+        '',
+        'recent decisions:',
+        renderTable(decisions),
+      ].join('\n');
+      return show(pacing, text);
+    },
+  },
   host: {
     usage: 'host <host>',
     summary: "a host's detection state (healthy since when) and its state timeline",

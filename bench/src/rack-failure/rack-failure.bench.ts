@@ -42,7 +42,7 @@ export async function rackFailure(): Promise<BenchResult> {
       cloud:
         '200 hosts, 10 racks of 20, 5 segments of 40 (2 racks each, recovery_method auto), Redfish BMC per host; hosts outside the rack empty; Nova rebuild 0 s',
       controller:
-        'child process, real redis-server, default config (storm guard 33 % per segment over 60 s, cliff 50 % over 10 s; recovery global 10 / segment 6 / incident 3 in flight, 10 evacuations/s, pollIntervalMs 3000)',
+        'child process, real redis-server, default config (storm guard 33 % per segment over 60 s, cliff 50 % over 10 s; recovery: adaptive pacing within global 64 / segment 48 / incident 32 in flight, evacuate calls ≤ 20/s, pollIntervalMs 1000)',
       cases: { defaults: `observed ${HELD_OBSERVE_MS} ms`, raised: RAISED_GUARD },
       reference:
         'latest last-answered heartbeat of the 20 hosts; each stage = when the last of the 20 reached it',

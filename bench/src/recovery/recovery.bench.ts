@@ -74,7 +74,7 @@ export async function recovery(): Promise<BenchResult> {
       recoveryConfig: {
         ...RECOVERY_CONFIG,
         otherKeys:
-          'defaults (globalConcurrency 10, segmentConcurrency 6, incidentConcurrency 3, novaRateMax 10/s)',
+          'defaults (adaptive pacing within globalConcurrency 64, segmentConcurrency 48, incidentConcurrency 32; novaRateMax 20/s)',
       },
       segment: 'one segment, recovery_method auto, failed and spare hosts together',
       trigger:

@@ -326,6 +326,28 @@ export const recoveryPolicySchema = z
   })
   .strict();
 
+/** Adaptive pacing toward Nova: concurrency grows while Nova answers well, backs off when it does not. */
+export const pacingSchema = z
+  .object({
+    /** Adapt the limits to Nova's answers (AIMD). false = every scope runs at its upper bound. Default true. */
+    enabled: z.boolean().default(true),
+    /** Slots each scope (global, segment, incident) starts with before Nova has answered. Default 4. */
+    startConcurrency: z.number().int().min(1).default(4),
+    /** Slots no scope goes below, however badly Nova answers. Default 1. */
+    minConcurrency: z.number().int().min(1).default(1),
+    /** Multiplier of a scope's limit on a 5xx/429, a timeout, a failed rebuild or rising latency. Default 0.5. */
+    decreaseFactor: z.number().gt(0).lt(1).default(0.5),
+    /** At most one decrease per scope within this window (one burst = one decrease), ms. Default 1000. */
+    cooldownMs: z.number().int().min(0).default(1000),
+    /** Nova latency (EWMA) above this multiple of the best seen counts as rising. Default 3. */
+    latencyFactor: z.number().gt(1).default(3),
+    /** Shortest interval between two confirmation polls of one move, ms. Default 100. */
+    minPollIntervalMs: z.number().int().min(10).default(100),
+    /** Confirmation polls (server + migrations reads) per second, whole controller. Default 50. */
+    pollsPerSecond: z.number().int().min(1).default(50),
+  })
+  .strict();
+
 export const recoverySchema = z
   .object({
     /**
@@ -333,16 +355,17 @@ export const recoverySchema = z
      * is fenced, isolated or evacuated (first weeks beside Masakari, or a replica kept passive). Default true.
      */
     enabled: z.boolean().default(true),
-    /** Evacuations in flight at once, whole controller. Default 10. */
-    globalConcurrency: z.number().int().min(1).default(10),
-    /** Evacuations in flight at once per segment. Default 6. */
-    segmentConcurrency: z.number().int().min(1).default(6),
-    /** Evacuations in flight at once per incident (Masakari runs 3). Default 3. */
-    incidentConcurrency: z.number().int().min(1).default(3),
-    /** Evacuation jobs started toward Nova per `novaRateWindowMs`. Default 10. */
-    novaRateMax: z.number().int().min(1).default(10),
+    /** Upper bound of evacuations in flight at once, whole controller; pacing adapts below it. Default 64. */
+    globalConcurrency: z.number().int().min(1).default(64),
+    /** Upper bound of evacuations in flight at once per segment. Default 48. */
+    segmentConcurrency: z.number().int().min(1).default(48),
+    /** Upper bound of evacuations in flight at once per incident (Masakari runs a fixed 3). Default 32. */
+    incidentConcurrency: z.number().int().min(1).default(32),
+    /** Upper bound of evacuate calls sent to Nova per `novaRateWindowMs`, whole controller. Default 20. */
+    novaRateMax: z.number().int().min(1).default(20),
     /** Window of the Nova rate limit, in ms. Default 1000. */
     novaRateWindowMs: z.number().int().min(1).default(1000),
+    pacing: pacingSchema.default(pacingSchema.parse({})),
     /** Budget of one power-off-and-verify attempt, in ms. Default 120000. */
     fenceTimeoutMs: z.number().int().min(100).default(120_000),
     /** Power-off attempts before the incident goes to `error`. Default 3. */
@@ -589,6 +612,7 @@ export type DrillConfig = z.infer<typeof drillSchema>;
 export type QuarantineConfig = z.infer<typeof quarantineSchema>;
 export type QuarantineMode = z.infer<typeof quarantineMode>;
 export type RecoveryPolicy = z.infer<typeof recoveryPolicySchema>;
+export type PacingConfig = z.infer<typeof pacingSchema>;
 export type IntakeConfig = z.infer<typeof intakeSchema>;
 export type DetectionConfig = z.infer<typeof detectionSchema>;
 export type DetectionPolicyConfig = z.infer<typeof detectionPolicySchema>;

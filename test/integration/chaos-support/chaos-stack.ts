@@ -46,6 +46,8 @@ export class ChaosStack {
   constructor(
     private readonly workDir: string,
     private readonly controllerMainJs: string,
+    /** Controller config sections merged over the chaos defaults (the soak shortens fencing budgets). */
+    private readonly overrides: { detection?: object; recovery?: object; rebuildMs?: number } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -56,7 +58,10 @@ export class ChaosStack {
     const urls = ports.map((p) => `http://127.0.0.1:${p}`);
     const logger = createLogger({ name: 'chaos-sim', level: 'warn', destination: this.simLogs });
     this.sim = await CloudSim.start({
-      scenario: parseScenario(SCENARIO),
+      scenario: parseScenario({
+        ...SCENARIO,
+        timing: { ...SCENARIO.timing, rebuildMs: this.overrides.rebuildMs ?? SCENARIO.timing.rebuildMs },
+      }),
       controller: { urls, heartbeatMasterKey },
       logger,
       deferMonitors: true,
@@ -82,6 +87,7 @@ export class ChaosStack {
         suspectHoldMs: 300,
         // Failures of earlier rounds must not count with this round's (1 segment of 12 hosts).
         stormGuard: { windowMs: 5_000 },
+        ...this.overrides.detection,
       };
       config.recovery = {
         ...(config.recovery as object),
@@ -92,6 +98,7 @@ export class ChaosStack {
         errorRetryDelayMs: 2_000,
         // A SIGKILLed leader's jobs are taken over after about this long (default 30 s: longer than a round).
         jobLockMs: 3_000,
+        ...this.overrides.recovery,
       };
       this.replicas.push(
         new ControllerReplica(`controller-${index + 1}`, this.controllerMainJs, this.workDir, port, config),

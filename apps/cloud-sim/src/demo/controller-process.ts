@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
@@ -67,7 +67,7 @@ export class ControllerProcess {
       if (child.exitCode !== null)
         throw new VigilError(
           ErrorCode.UNAVAILABLE,
-          `controller exited with ${child.exitCode}; see ${this.logFile}`,
+          `controller exited with ${child.exitCode}; see ${this.logFile}; it ends with:\n${this.logTail()}`,
         );
       try {
         // The version document: public, so the probe works with Keystone auth on too.
@@ -100,6 +100,15 @@ export class ControllerProcess {
     while (this.groupAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     this.signalGroup('SIGKILL');
     process.removeListener('exit', this.killGroupOnExit);
+  }
+
+  /** The last lines of the log: the reason a boot failed, kept in the error since work dirs get removed. */
+  private logTail(lines = 15): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
   }
 
   private groupAlive(): boolean {

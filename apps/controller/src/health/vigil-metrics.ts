@@ -28,6 +28,9 @@ export type AlertResult = (typeof ALERT_RESULTS)[number];
 export const EVENT_DELIVERY_RESULTS = ['delivered', 'failed', 'dropped'] as const;
 export type EventDeliveryResult = (typeof EVENT_DELIVERY_RESULTS)[number];
 
+export const PACING_SCOPE_KINDS = ['global', 'segment', 'incident'] as const;
+export type PacingScopeKind = (typeof PACING_SCOPE_KINDS)[number];
+
 /** A stored-state reading: label value → count. Labels missing from a reading are reset to 0. */
 export type CountsByLabel = Readonly<Record<string, number>>;
 
@@ -63,6 +66,8 @@ export class VigilMetrics {
   private readonly eventDeliveries: Counter<'result'>;
   private readonly outsideIgnored: Counter;
   private readonly domainHosts: Gauge<'domain' | 'state'>;
+  private readonly pacingLimit: Gauge<'scope' | 'bound'>;
+  private readonly pacingDecisions: Counter<'scope_kind' | 'direction'>;
 
   constructor(private readonly metrics: MetricsService) {
     this.hosts = metrics.gauge({
@@ -155,6 +160,16 @@ export class VigilMetrics {
       help: 'Hosts by failure domain (detection.failureDomains, or Nova by failureDomainsFrom) and detection state.',
       labelNames: ['domain', 'state'],
     });
+    this.pacingLimit = metrics.gauge({
+      name: 'vigil_recovery_concurrency_limit',
+      help: 'Evacuations allowed in flight per scope (global, segment:<id>): the adaptive limit (bound="current") and the operator bounds (min, max).',
+      labelNames: ['scope', 'bound'],
+    });
+    this.pacingDecisions = metrics.counter({
+      name: 'vigil_recovery_pacing_decisions_total',
+      help: 'Changes of an adaptive evacuation limit, by scope kind (global, segment, incident) and direction (up, down).',
+      labelNames: ['scope_kind', 'direction'],
+    });
     this.leader.set(0);
     // Every documented label value exists from the first scrape, so increase() sees the first event.
     zero(this.heartbeats, { result: HEARTBEAT_RESULTS });
@@ -163,6 +178,7 @@ export class VigilMetrics {
     zero(this.dependencyErrors, { service: DEPENDENCY_SERVICES, outcome: DEPENDENCY_ERRORS });
     zero(this.alerts, { source: ALERT_SOURCES, result: ALERT_RESULTS });
     zero(this.eventDeliveries, { result: EVENT_DELIVERY_RESULTS });
+    zero(this.pacingDecisions, { scope_kind: PACING_SCOPE_KINDS, direction: ['up', 'down'] });
   }
 
   heartbeatReceived(result: HeartbeatResult): void {
@@ -218,6 +234,22 @@ export class VigilMetrics {
 
   eventDelivery(result: EventDeliveryResult): void {
     this.eventDeliveries.inc({ result });
+  }
+
+  pacingDecision(scopeKind: PacingScopeKind, direction: 'up' | 'down'): void {
+    this.pacingDecisions.inc({ scope_kind: scopeKind, direction });
+  }
+
+  /** Adaptive evacuation limits (global and per segment; incidents are in their timelines), at every scrape. */
+  observePacing(source: () => readonly { scope: string; limit: number; min: number; max: number }[]): void {
+    this.metrics.registerCollector('pacing', () => {
+      for (const s of source()) {
+        this.pacingLimit.set({ scope: s.scope, bound: 'current' }, s.limit);
+        this.pacingLimit.set({ scope: s.scope, bound: 'min' }, s.min);
+        this.pacingLimit.set({ scope: s.scope, bound: 'max' }, s.max);
+      }
+      return Promise.resolve();
+    });
   }
 
   queueDepthNow(queue: string, depth: number): void {

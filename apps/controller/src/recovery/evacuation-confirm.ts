@@ -1,7 +1,17 @@
 import { type IncidentRecord, type MoveRecord } from './model';
+import { type NovaSample } from './pacing/aimd';
 import { type MigrationView } from './ports';
 import { type RecoveryDeps } from './recovery-deps';
 import { judgeMove } from './workflow/state-machine';
+
+export interface ConfirmPacing {
+  /** Called between polls: renews the move's concurrency-slot lease. */
+  keepSlot: () => Promise<unknown>;
+  /** When the evacuate call of this attempt was made (epoch ms; NaN when unknown). */
+  issuedAt: number;
+  /** Tells pacing how the rebuild ended. */
+  sample: (sample: NovaSample) => Promise<void>;
+}
 
 export type ConfirmResult =
   | { kind: 'moved'; host: string }
@@ -17,8 +27,7 @@ export class MoveConfirmer {
     incident: IncidentRecord,
     move: MoveRecord,
     signal: AbortSignal,
-    /** Called between polls: renews the move's concurrency-slot lease. */
-    keepSlot: () => Promise<unknown>,
+    pacing: ConfirmPacing,
   ): Promise<ConfirmResult> {
     if (move.confirmDeadline === null) {
       move.confirmDeadline = this.d.clock.now() + this.d.config.confirmTimeoutMs;
@@ -31,6 +40,13 @@ export class MoveConfirmer {
       ]);
       const original = move.resetToError ? 'error' : move.originalVmState;
       const verdict = judgeMove(server, incident.host, original, latest(migrations));
+      if (verdict.kind !== 'pending' && Number.isFinite(pacing.issuedAt))
+        await pacing.sample({
+          kind: 'rebuild',
+          at: this.d.clock.now(),
+          durationMs: this.d.clock.now() - pacing.issuedAt,
+          outcome: verdict.kind === 'moved' ? 'ok' : 'failed',
+        });
       if (verdict.kind === 'moved') return verdict;
       if (verdict.kind === 'failed') return { ...verdict, final: server === undefined };
       if (this.d.clock.now() > move.confirmDeadline)
@@ -41,8 +57,10 @@ export class MoveConfirmer {
           final: true,
         };
       if (signal.aborted) return { kind: 'later', afterMs: 0, why: 'shutting down' };
-      await this.d.clock.delay(this.d.config.pollIntervalMs);
-      await keepSlot();
+      // Aimed at the learned rebuild time, within [minPollIntervalMs, pollIntervalMs] and the poll budget.
+      const elapsed = Number.isFinite(pacing.issuedAt) ? this.d.clock.now() - pacing.issuedAt : Infinity;
+      await this.d.clock.delay(this.d.pacer.pollDelayMs(elapsed));
+      await pacing.keepSlot();
     }
   }
 }

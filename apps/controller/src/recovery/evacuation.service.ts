@@ -1,5 +1,6 @@
 import { ErrorCode, isRetryable, isVigilError } from '@vigil/contracts';
 import { MoveConfirmer } from './evacuation-confirm';
+import { PacedCalls } from './pacing/paced-calls';
 import { type HostRecoveryService } from './host-recovery.service';
 import { type EvacuateMarker, type IncidentRecord, type MoveRecord } from './model';
 import { type PlanStep } from './planning/plan-step';
@@ -26,9 +27,11 @@ export class EvacuationService {
     private readonly planning: PlanStep,
   ) {
     this.confirmer = new MoveConfirmer(d);
+    this.paced = new PacedCalls(d);
   }
 
   private readonly confirmer: MoveConfirmer;
+  private readonly paced: PacedCalls;
 
   async run(incidentId: string, instanceId: string, round: number, signal: AbortSignal): Promise<StepResult> {
     const incident = await this.d.store.require(incidentId);
@@ -53,12 +56,9 @@ export class EvacuationService {
     return DONE;
   }
 
+  /** The move's three scopes at the limits pacing allows now (never above the configured bounds). */
   private scopes(incident: IncidentRecord): SlotScope[] {
-    return [
-      { key: 'global', limit: this.d.config.globalConcurrency },
-      { key: `segment:${incident.segmentId ?? 'none'}`, limit: this.d.config.segmentConcurrency },
-      { key: `incident:${incident.id}`, limit: this.d.config.incidentConcurrency },
-    ];
+    return this.d.pacer.scopes(incident.id, incident.segmentId);
   }
 
   private leaseMs(): number {
@@ -93,9 +93,11 @@ export class EvacuationService {
         );
       }
       if (marker?.outcome === 'accepted') {
-        const confirmed = await this.confirmer.confirm(token, incident, move, signal, () =>
-          this.d.slots.acquire(scopes, holder, this.d.clock.now(), this.leaseMs()),
-        );
+        const confirmed = await this.confirmer.confirm(token, incident, move, signal, {
+          keepSlot: () => this.d.slots.acquire(scopes, holder, this.d.clock.now(), this.leaseMs()),
+          issuedAt: Date.parse(marker.at),
+          sample: (sample) => this.paced.observe(scopes, incident.id, sample),
+        });
         if (confirmed.kind === 'later') return confirmed;
         if (confirmed.kind === 'moved') return this.done(token, incident, move, confirmed.host);
         move.failures += 1;
@@ -136,7 +138,10 @@ export class EvacuationService {
     incident: IncidentRecord,
     move: MoveRecord,
   ): Promise<Drive | { kind: 'issued' }> {
-    const server = await this.d.compute.getServer(move.instanceId);
+    const scopes = this.scopes(incident);
+    const server = await this.paced.call(scopes, incident.id, 'GET server', () =>
+      this.d.compute.getServer(move.instanceId),
+    );
     if (!server) return this.giveUp(token, incident, move, 'instance no longer exists');
     const migrations = await this.d.compute.evacuationMigrations(move.instanceId);
     const elsewhere = server.host !== null && server.host !== incident.host;
@@ -195,7 +200,10 @@ export class EvacuationService {
       move.instanceId,
     );
     try {
-      await this.d.compute.evacuate(move.instanceId, targetHost ?? undefined);
+      await this.d.pacer.beforeEvacuate();
+      await this.paced.call(scopes, incident.id, 'evacuate', () =>
+        this.d.compute.evacuate(move.instanceId, targetHost ?? undefined),
+      );
       marker.outcome = 'accepted';
     } catch (err) {
       // The reply is lost or negative; Nova may still have accepted it (timeouts, 5xx after the DB write).

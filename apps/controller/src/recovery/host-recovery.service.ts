@@ -252,11 +252,12 @@ export class HostRecoveryService {
   private async enqueueMoves(incident: IncidentRecord): Promise<void> {
     for (const m of await this.d.store.moves(incident.id))
       if (!isSettled(m.status))
-        await this.d.scheduler.enqueue('instance.evacuate', {
-          incidentId: incident.id,
-          instanceId: m.instanceId,
-          round: m.round,
-        });
+        // The plan's order (priority first) is the queue's: a move handed back keeps its place.
+        await this.d.scheduler.enqueue(
+          'instance.evacuate',
+          { incidentId: incident.id, instanceId: m.instanceId, round: m.round },
+          { priority: m.order + 1 },
+        );
   }
 
   /** Ends the round once every move has settled. Safe to call from every move: one caller wins the transition. */

@@ -3,6 +3,8 @@
  * the fencing drivers and the inventory implement these; tests use the real fakes behind the adapters.
  */
 
+import { ErrorCode, isVigilError } from '@vigil/contracts';
+
 export type PowerState = 'on' | 'off';
 
 /** Powers a host off and proves it: resolves only when the BMC read back "off". */
@@ -166,6 +168,17 @@ export interface SegmentDirectory {
   forgetFailureReports(name: string): Promise<void>;
 }
 export const SEGMENT_DIRECTORY = Symbol('SEGMENT_DIRECTORY');
+
+/** Details of the CONFLICT a replica gets when it no longer leads (no token, or a newer one was written). */
+export const LEADERSHIP_LOST = { leadershipLost: true } as const;
+
+/**
+ * A step failed only because this replica stopped leading for a moment (a Redis restart expires the
+ * lease): the work is still to do, by whichever replica leads now, so the job is handed back, not failed.
+ */
+export function isLeadershipLost(err: unknown): boolean {
+  return isVigilError(err) && err.code === ErrorCode.CONFLICT && err.details?.leadershipLost === true;
+}
 
 /**
  * The leadership module's fencing token: a number that only grows across leader changes. Recovery writes

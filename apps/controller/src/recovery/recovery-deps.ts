@@ -10,6 +10,7 @@ import {
   type OutsideReportJudge,
   type SegmentDirectory,
 } from './ports';
+import { type NovaPacer } from './pacing/nova-pacer';
 import { type JobScheduler } from './queues/contracts';
 import { type ConcurrencySlots } from './store/concurrency-slots';
 import { type IncidentStore } from './store/incident-store';
@@ -21,6 +22,8 @@ export interface RecoveryDeps {
   clock: Clock;
   store: IncidentStore;
   slots: ConcurrencySlots;
+  /** Adaptive concurrency and call budgets toward Nova (leader's memory). */
+  pacer: NovaPacer;
   journal: IncidentJournal;
   scheduler: JobScheduler;
   compute: ComputeApi;

@@ -30,6 +30,7 @@ import {
 } from './ports';
 import { type IncidentEventType } from '../events/cloud-event';
 import { IncidentEventPublisher } from '../events/incident-event-publisher';
+import { VigilMetrics } from '../health/vigil-metrics';
 import { type IncidentStepEvent } from './journal';
 import { RecoveryRuntime } from './recovery-runtime';
 
@@ -64,6 +65,7 @@ export class RecoveryLifecycle implements OnApplicationBootstrap, OnApplicationS
     @Optional() @Inject(CLOCK) clock?: Clock,
     @Optional() notifications?: NotificationService,
     @Optional() events?: IncidentEventPublisher,
+    @Optional() metrics?: VigilMetrics,
   ) {
     if (!config.recovery.enabled) {
       logger.warn(
@@ -96,6 +98,9 @@ export class RecoveryLifecycle implements OnApplicationBootstrap, OnApplicationS
       },
       onStep: events && ((step) => publishStep(events, step)),
     });
+    const pacer = this.runtime.pacer;
+    pacer.onDecision((e) => metrics?.pacingDecision(e.kind, e.decision.direction));
+    metrics?.observePacing(() => pacer.snapshot().scopes.filter((s) => s.kind !== 'incident'));
     // Every stored notification starts its incident; Masakari's "new" ones only (ignored ones stay so).
     notifications?.onCreated(async (n) => {
       if (n.status === 'new') await this.submit(n.notification_uuid);

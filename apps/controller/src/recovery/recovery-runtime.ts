@@ -16,6 +16,7 @@ import {
   type SegmentDirectory,
   systemClock,
 } from './ports';
+import { NovaPacer } from './pacing/nova-pacer';
 import { PlanStep } from './planning/plan-step';
 import { ProcessRecoveryService } from './process-recovery.service';
 import { RecoveryQueues } from './queues/recovery-queues';
@@ -60,6 +61,7 @@ export class RecoveryRuntime {
   readonly engine: RecoveryEngine;
   readonly queues: RecoveryQueues;
   readonly store: IncidentStore;
+  readonly pacer: NovaPacer;
   private readonly reconciler: Reconciler;
   private readonly tokens: FencingTokenSource;
   private readonly clock: Clock;
@@ -78,6 +80,7 @@ export class RecoveryRuntime {
       clock,
       options.logger,
     );
+    this.pacer = new NovaPacer(options.config, clock);
     const deps: RecoveryDeps = {
       ...options.ports,
       config: options.config,
@@ -85,6 +88,7 @@ export class RecoveryRuntime {
       clock,
       store,
       slots: new ConcurrencySlots(command, options.keyPrefix),
+      pacer: this.pacer,
       journal: new IncidentJournal(store, options.ports.ledger, clock, options.logger, options.onStep),
       scheduler: queues,
     };

@@ -34,6 +34,11 @@ export interface FaultKnobs {
   failRate: number;
   /** Status of injected failures. Default 503. */
   failStatus: number;
+  /**
+   * Probability in [0, 1] that a request is carried out and then answered `failStatus` anyway (a proxy
+   * or API worker dying after the DB write): the caller must find out from state that it happened. Default 0.
+   */
+  actThenFailRate: number;
 }
 
 type Router = (req: FakeRequest) => FakeResponse | Promise<FakeResponse>;
@@ -44,12 +49,15 @@ type Router = (req: FakeRequest) => FakeResponse | Promise<FakeResponse>;
  * hanging until the client gives up), a failure rate. Hanging sockets are destroyed on `stop()`.
  */
 export class FakeHttpServer {
-  readonly faults: FaultKnobs = { latencyMs: 0, failRate: 0, failStatus: 503 };
+  readonly faults: FaultKnobs = { latencyMs: 0, failRate: 0, failStatus: 503, actThenFailRate: 0 };
   /** `METHOD path` of every request received, injected failures and hangs included. */
   readonly received: string[] = [];
   private server?: Server;
   private failing: Array<{ remaining: number; status: number; match?: RegExp }> = [];
   private hanging: Array<{ remaining: number; match?: RegExp }> = [];
+  private actingThenFailing: Array<{ remaining: number; status: number; match?: RegExp }> = [];
+  /** Requests carried out and then answered with an injected failure. */
+  actedThenFailed = 0;
   private port = 0;
 
   constructor(
@@ -67,6 +75,11 @@ export class FakeHttpServer {
     this.failing.push({ remaining: count, status, match });
   }
 
+  /** The next `count` matching requests are carried out, then answered `status` (the effect happened). */
+  actThenFailNext(count: number, status = 500, match?: RegExp): void {
+    this.actingThenFailing.push({ remaining: count, status, match });
+  }
+
   /** The next `count` matching requests get no answer at all (the client must time out). */
   hangNext(count: number, match?: RegExp): void {
     this.hanging.push({ remaining: count, match });
@@ -80,7 +93,8 @@ export class FakeHttpServer {
   clearFaults(): void {
     this.failing = [];
     this.hanging = [];
-    Object.assign(this.faults, { latencyMs: 0, failRate: 0, failStatus: 503 });
+    Object.assign(this.faults, { latencyMs: 0, failRate: 0, failStatus: 503, actThenFailRate: 0 });
+    this.actingThenFailing = [];
   }
 
   async start(port = 0): Promise<string> {
@@ -139,6 +153,15 @@ export class FakeHttpServer {
       } catch (err) {
         response = { status: 500, body: this.failureBody(500) };
         process.stderr.write(`fake router error on ${label}: ${String(err)}\n`);
+      }
+      const after =
+        takeOne(this.actingThenFailing, label) ??
+        (this.faults.actThenFailRate > 0 && Math.random() < this.faults.actThenFailRate
+          ? { status: this.faults.failStatus }
+          : undefined);
+      if (after && response.status < 400) {
+        this.actedThenFailed++;
+        response = { status: after.status, body: this.failureBody(after.status) };
       }
     }
     const text = response.body === undefined ? '' : JSON.stringify(response.body);

@@ -54,6 +54,12 @@ export class NovaFake {
   maxLimit: number;
   private readonly routes: NovaRoutes;
   private readonly evacuateCounts = new Map<string, number>();
+  private readonly routeFaults: {
+    route: string;
+    remaining: number;
+    status: number;
+    mode: 'refuse' | 'act-then-fail';
+  }[] = [];
 
   constructor(private readonly options: NovaFakeOptions = {}) {
     this.model = new NovaModel(options);
@@ -90,6 +96,14 @@ export class NovaFake {
     return this.requests.filter((r) => r.route === route).length;
   }
 
+  /**
+   * The next `count` requests of one route (`POST /servers/{id}/action:evacuate`) are answered `status`:
+   * refused before anything happens (`refuse`), or carried out and then answered `status` (`act-then-fail`).
+   */
+  failNextOn(route: string, count: number, status = 503, mode: 'refuse' | 'act-then-fail' = 'refuse'): void {
+    this.routeFaults.push({ route, remaining: count, status, mode });
+  }
+
   /** The next `count` evacuations of `serverId` fail on the destination. */
   failEvacuations(serverId: string, count = 1): void {
     this.model.evacuations.failNext(serverId, count);
@@ -113,7 +127,17 @@ export class NovaFake {
       clientRequestId: header(req.headers, 'X-OpenStack-Request-ID'),
     };
     this.requests.push(record);
-    const response = this.dispatch(req, rest, record);
+    const fault = this.routeFaults.find((f) => f.remaining > 0 && f.route === record.route);
+    if (fault) fault.remaining--;
+    let response =
+      fault?.mode === 'refuse'
+        ? { status: fault.status, body: novaFaultBody(fault.status, 'Injected failure.') }
+        : this.dispatch(req, rest, record);
+    if (fault?.mode === 'act-then-fail')
+      response = {
+        status: fault.status,
+        body: novaFaultBody(fault.status, 'Injected failure after acting.'),
+      };
     record.status = response.status;
     const requestId =
       record.clientRequestId && REQUEST_ID.test(record.clientRequestId)

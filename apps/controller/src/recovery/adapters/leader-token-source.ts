@@ -1,6 +1,6 @@
 import { ErrorCode, VigilError } from '@vigil/contracts';
 import { type LeaderLease } from '../../leadership';
-import { type FencingTokenSource } from '../ports';
+import { type FencingTokenSource, LEADERSHIP_LOST } from '../ports';
 
 /** Recovery's fencing tokens from the leader lease: writes only while leading, workers only on the leader. */
 export class LeaderTokenSource implements FencingTokenSource {
@@ -10,7 +10,11 @@ export class LeaderTokenSource implements FencingTokenSource {
     const token = this.lease.token;
     if (token === undefined)
       return Promise.reject(
-        new VigilError(ErrorCode.CONFLICT, 'not the leader: recovery state is read-only here'),
+        new VigilError(
+          ErrorCode.CONFLICT,
+          'not the leader: recovery state is read-only here',
+          LEADERSHIP_LOST,
+        ),
       );
     return Promise.resolve(token);
   }

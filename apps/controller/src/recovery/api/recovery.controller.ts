@@ -167,6 +167,20 @@ export class RecoveryController {
     return { dry_run: await this.engine().dryRun(host) };
   }
 
+  @Get('recovery/pacing')
+  @ApiDoc({
+    tag: 'vigil',
+    summary:
+      'Adaptive evacuation limits now (per scope, within the operator bounds) and the recent decisions',
+    success: { status: 200, description: '{"pacing": {...}}' },
+  })
+  pacing(@Req() req: Request): unknown {
+    authorize(req, this.config, 'vigil:recovery:pacing');
+    const runtime = this.lifecycle.runtime;
+    if (!runtime) throw new VigilError(ErrorCode.UNAVAILABLE, 'The recovery engine is not running.');
+    return { pacing: runtime.pacer.snapshot() };
+  }
+
   @Get('audit')
   @ApiDoc({
     tag: 'vigil',

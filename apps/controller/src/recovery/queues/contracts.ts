@@ -60,7 +60,8 @@ export interface JobScheduler {
   enqueue<K extends RecoveryJobName>(
     name: K,
     data: RecoveryJobs[K],
-    options?: { delayMs?: number },
+    /** priority: 1 = first (BullMQ's order; a job handed back keeps its place among waiting ones). */
+    options?: { delayMs?: number; priority?: number },
   ): Promise<void>;
 }
 export const JOB_SCHEDULER = Symbol('RECOVERY_JOB_SCHEDULER');

@@ -2,7 +2,7 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { type Logger, type RecoveryConfig } from '@vigil/config';
 import { ErrorCode, isRetryable, VigilError } from '@vigil/contracts';
 import { type Redis } from '@vigil/redis';
-import { type Clock } from '../ports';
+import { type Clock, isLeadershipLost } from '../ports';
 import {
   JOB_QUEUE,
   jobIdOf,
@@ -31,6 +31,13 @@ const KEEP_FAILED_S = 7 * 24 * 3600;
 /** A job may stall (its worker died) this often before BullMQ gives up on it. */
 const MAX_STALLED = 20;
 const INCIDENT_WORKER_CONCURRENCY = 8;
+/**
+ * A job whose replica lost leadership mid-step is handed back for this long: the leader's workers run it
+ * (a failed job would leave its incident running forever, found by the chaos soak: power-off + Redis restart).
+ */
+const LEADERSHIP_LOST_RETRY_MS = 500;
+/** BullMQ's largest priority (2^21). */
+const MAX_PRIORITY = 2_097_152;
 
 /** The only place recovery touches BullMQ: queues, workers, the processor adapter, and shutdown. */
 export class RecoveryQueues implements JobScheduler {
@@ -74,8 +81,9 @@ export class RecoveryQueues implements JobScheduler {
     const evacuations = new Worker(RecoveryQueue.Evacuations, (job, token) => this.process(job, token), {
       ...common,
       connection: this.connect(),
+      // The upper bound: pacing (slots) admits fewer moves while Nova struggles, and spaces the
+      // evacuate calls themselves (novaRateMax): a limiter here would also count moves waiting for a slot.
       concurrency: this.config.globalConcurrency,
-      limiter: { max: this.config.novaRateMax, duration: this.config.novaRateWindowMs },
     });
     const incidents = new Worker(RecoveryQueue.Incidents, (job, token) => this.process(job, token), {
       ...common,
@@ -114,7 +122,7 @@ export class RecoveryQueues implements JobScheduler {
   async enqueue<K extends RecoveryJobName>(
     name: K,
     data: RecoveryJobs[K],
-    options: { delayMs?: number } = {},
+    options: { delayMs?: number; priority?: number } = {},
   ): Promise<void> {
     const queue = this.queues.get(JOB_QUEUE[name]);
     if (!queue) throw new VigilError(ErrorCode.INTERNAL, `no queue for ${name}`);
@@ -122,6 +130,9 @@ export class RecoveryQueues implements JobScheduler {
     await queue.add(name, data, {
       jobId,
       delay: options.delayMs,
+      ...(options.priority === undefined
+        ? {}
+        : { priority: Math.min(Math.max(1, options.priority), MAX_PRIORITY) }),
       attempts: JOB_ATTEMPTS,
       backoff: { type: 'exponential', delay: Math.max(this.config.novaRetryDelayMs, 1) },
       removeOnComplete: { age: KEEP_COMPLETED_S },
@@ -172,10 +183,14 @@ export class RecoveryQueues implements JobScheduler {
     try {
       result = await handler(parseJobData(name, job.data), this.shutdown.signal);
     } catch (err) {
-      if (isRetryable(err)) throw err;
-      const message = err instanceof Error ? err.message : String(err);
-      this.logger.error({ job: job.id, err: message }, 'recovery job failed; not retried');
-      throw new UnrecoverableError(message);
+      if (isLeadershipLost(err))
+        result = { kind: 'later', afterMs: LEADERSHIP_LOST_RETRY_MS, why: 'leadership moved' };
+      else if (isRetryable(err)) throw err;
+      else {
+        const message = err instanceof Error ? err.message : String(err);
+        this.logger.error({ job: job.id, err: message }, 'recovery job failed; not retried');
+        throw new UnrecoverableError(message);
+      }
     }
     if (result.kind === 'later') {
       // Handing the job back keeps its id, so nothing can start the same work twice meanwhile.

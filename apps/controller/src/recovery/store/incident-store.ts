@@ -8,6 +8,7 @@ import {
   type TimelineEntry,
 } from '../model';
 import { type IncidentPhase } from '../workflow/state-machine';
+import { LEADERSHIP_LOST } from '../ports';
 
 /**
  * Every write compares the caller's fencing token with the highest one seen; a lower token (a deposed
@@ -56,9 +57,7 @@ export class IncidentStore {
       throw new VigilError(
         ErrorCode.CONFLICT,
         'a newer leader holds recovery: this replica must stop writing',
-        {
-          token,
-        },
+        { ...LEADERSHIP_LOST, token },
       );
     return result;
   }
