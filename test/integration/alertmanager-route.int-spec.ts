@@ -45,7 +45,7 @@ const routedToVigil = (labels: Record<string, string>): boolean =>
 function examples(re: string): string[] {
   const group = /\(([^()]*)\)/.exec(re);
   if (group) return group[1]!.split('|').flatMap((alt) => examples(re.replace(group[0], alt)));
-  return re.split('|').map((alt) => alt.replace(/d\?/g, 'd').replace(/\.\*/g, 'Sensor'));
+  return re.split('|').map((alt) => alt.replace(/(\w)\?/g, '$1').replace(/\.\*/g, 'Sensor'));
 }
 
 const samples: Array<Record<string, string>> = DEFAULT_ALERT_RULES.flatMap((rule, i) => {
