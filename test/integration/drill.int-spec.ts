@@ -6,6 +6,7 @@ import { LogCapture, waitFor } from '@vigil/testing';
 import { runCli } from '../../apps/cli/src/run';
 import { type DemoStack, startDemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
 import { parseScenario } from '../../apps/cloud-sim/src/scenario/scenario';
+import { controllerCall } from './cloud-sim-support/controller-call';
 import { ensureBuilt } from './support/ensure-built';
 
 const STALL_MS = 60_000;
@@ -69,19 +70,7 @@ describe('vigil drill on cloud-sim', () => {
   });
 
   const nova = () => stack.sim.openstack.nova.model;
-  const call = async <T = unknown>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${stack.controllerUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'instance-ha 1.3' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
+  const call = controllerCall(() => stack.controllerUrl);
   const drill = async (
     args: string[],
     onOut?: (s: string, abort: () => void) => void,

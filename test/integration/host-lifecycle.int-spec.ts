@@ -3,6 +3,7 @@ import { waitFor } from '@vigil/testing';
 import { runCli } from '../../apps/cli/src/run';
 import { type DemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
 import { allHostsUp, type SimulatedCloud, startSimulatedCloud } from './cloud-sim-support/simulated-cloud';
+import { controllerCall } from './cloud-sim-support/controller-call';
 import { ensureBuilt } from './support/ensure-built';
 
 const PROBATION_MS = 1_500;
@@ -53,20 +54,7 @@ describe('host lifecycle: enrol, fail, recover, repair, reinstate, fail again', 
     const code = await runCli(['--url', stack.controllerUrl, '--noauth', ...args], {}, (s) => (out += s));
     return { code, out };
   };
-  /** The answer's body is typed by the caller: these are the controller's own documented shapes. */
-  const call = async <T = unknown>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${stack.controllerUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'instance-ha 1.3' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
+  const call = controllerCall(() => stack.controllerUrl);
   const segmentUuid = async (): Promise<string> =>
     (await call<{ segments: Array<{ uuid: string }> }>('GET', '/v1/segments')).body.segments[0]?.uuid ?? '';
   const inventoryHost = async (host: string): Promise<{ on_maintenance: boolean; reserved: boolean }> => {
