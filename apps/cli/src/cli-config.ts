@@ -39,3 +39,10 @@ export function loadCliConfig(env: NodeJS.ProcessEnv, flags: { url?: string; noa
     keystone,
   };
 }
+
+/** The options every vigil command takes (parseArgs form): where the controller is, how to sign in, output. */
+export const GLOBAL_OPTIONS = {
+  url: { type: 'string' },
+  noauth: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;

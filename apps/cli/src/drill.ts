@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@vigil/config';
 import { VigilApiClient } from './api-client';
-import { loadCliConfig } from './cli-config';
+import { GLOBAL_OPTIONS, loadCliConfig } from './cli-config';
 import { renderTable } from './table';
 
 export const DRILL_USAGE =
@@ -45,9 +45,7 @@ export async function runDrill(argv: string[], env: NodeJS.ProcessEnv, io: Drill
     args: argv,
     allowPositionals: true,
     options: {
-      url: { type: 'string' },
-      noauth: { type: 'boolean' },
-      json: { type: 'boolean' },
+      ...GLOBAL_OPTIONS,
       flavor: { type: 'string' },
       image: { type: 'string' },
       network: { type: 'string' },

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '@vigil/config';
 import { VigilApiClient } from './api-client';
-import { loadCliConfig } from './cli-config';
+import { GLOBAL_OPTIONS, loadCliConfig } from './cli-config';
 import { DRILL_USAGE, type DrillIo, runDrill, terminalIo } from './drill';
 import { ALL_COMMANDS } from './registry';
 import { monitorSecret } from './monitor-secret';
@@ -34,9 +34,7 @@ export async function runCli(
     args: argv,
     allowPositionals: true,
     options: {
-      url: { type: 'string' },
-      noauth: { type: 'boolean' },
-      json: { type: 'boolean' },
+      ...GLOBAL_OPTIONS,
       reason: { type: 'string' },
       out: { type: 'string' },
       scope: { type: 'string' },
