@@ -265,10 +265,20 @@ describe('real host monitors → two controller replicas (real Redis, Nova fake)
       timeoutMs: 5_000,
     });
     // Dead by every account but held by the guard: suspect, with the guard named as the reason.
+    // A host may already be suspect (silent) before the sweep that sees Nova agree writes the guard's
+    // note, so wait for the note itself, then assert it.
     for (const host of STORM) {
       await reaches(host, 'suspect', Date.now(), 10_000);
-      const view = await api('GET', `/vigil/v1/hosts/${host}/state`);
-      expect((view.host_state as { note?: string }).note).toMatch(/storm guard/);
+      let note: string | undefined;
+      await waitFor(
+        async () => {
+          const view = await api('GET', `/vigil/v1/hosts/${host}/state`);
+          note = (view.host_state as { note?: string }).note;
+          return note?.includes('storm guard');
+        },
+        { what: `${host}'s note naming the storm guard`, timeoutMs: 10_000, intervalMs: 100 },
+      );
+      expect(note).toMatch(/storm guard/);
     }
     await sweepsPass(20);
     for (const host of STORM) expect(await stateOf(host)).toBe('suspect');
