@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createLogger } from '@vigil/config';
 import { findFreePort, RedisServerProcess } from '@vigil/redis';
+import { HEARTBEAT_BACKOFF_MAX_MS } from '@vigil/heartbeat';
 import { waitFor } from '@vigil/testing';
 import { ControllerProcess } from '../../../apps/cloud-sim/src/demo/controller-process';
 import { parseScenario, type ScenarioInput } from '../../../apps/cloud-sim/src/scenario/scenario';
@@ -110,11 +111,29 @@ export class SimStack {
         intervalMs: 250,
         what: `all ${hostCount} hosts up at the controller`,
       });
+      await stack.waitForSilenceJudging();
       return stack;
     } catch (err) {
       await stack.stop(true);
       throw err;
     }
+  }
+
+  /**
+   * A new leader calls no host silent until its monitors' longest backoff has passed since it took over
+   * (detection's POST_RESTART_GRACE_MS): a failure injected earlier would measure that grace, not
+   * detection. A production controller has been leading for long; so has the stack once this returns.
+   */
+  private async waitForSilenceJudging(): Promise<void> {
+    const { leaderSince } = await waitFor(
+      async () => {
+        const summary = await this.api.clusterSummary();
+        return summary.leaderSince === undefined ? undefined : summary;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'the controller to lead' },
+    );
+    const wait = (leaderSince ?? 0) + HEARTBEAT_BACKOFF_MAX_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 
   /**

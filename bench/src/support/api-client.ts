@@ -20,7 +20,7 @@ const clusterSchema = z.object({
   cluster: z.object({
     hostsByState: z.record(z.string(), z.array(z.string())),
     stormGuards: z.array(z.unknown()),
-    leadership: z.object({ isLeader: z.boolean() }).optional(),
+    leadership: z.object({ isLeader: z.boolean(), since: z.number().optional() }).optional(),
   }),
 });
 
@@ -72,12 +72,17 @@ export class BenchApi {
   }
 
   /** How many hosts are in each detection state, and how many storm guards are engaged. */
-  async clusterSummary(): Promise<{ hostsByState: Record<string, number>; stormGuards: number }> {
+  async clusterSummary(): Promise<{
+    hostsByState: Record<string, number>;
+    stormGuards: number;
+    /** Since when the answering replica leads (its clock), if it does. */
+    leaderSince: number | undefined;
+  }> {
     const { cluster } = clusterSchema.parse(await this.call('GET', '/vigil/v1/cluster'));
     const hostsByState = Object.fromEntries(
       Object.entries(cluster.hostsByState).map(([k, v]) => [k, v.length]),
     );
-    return { hostsByState, stormGuards: cluster.stormGuards.length };
+    return { hostsByState, stormGuards: cluster.stormGuards.length, leaderSince: cluster.leadership?.since };
   }
 
   /** Host names by detection state, as this replica reads them. */
