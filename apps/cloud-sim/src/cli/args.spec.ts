@@ -2,7 +2,7 @@ import { parseArgs, scenarioFromFlags } from './args';
 
 describe('cloud-sim CLI arguments', () => {
   it.each([
-    [['serve', '--hosts', '8', '--once'], 'serve', [], { hosts: '8', once: true }],
+    [['serve', '--hosts', '8', '--log-level', 'debug'], 'serve', [], { hosts: '8', 'log-level': 'debug' }],
     [
       ['inject', 'power-off', 'cmp-0001', '--api=http://x'],
       'inject',
@@ -21,7 +21,7 @@ describe('cloud-sim CLI arguments', () => {
   it('lays flags over the scenario file, nested keys included', () => {
     const scenario = scenarioFromFlags(
       { hosts: 100, timing: { rebuildMs: 9 } },
-      parseArgs(['--instances', '7', '--heartbeat-interval-ms', '250']).flags,
+      parseArgs(['serve', '--instances', '7', '--heartbeat-interval-ms', '250']).flags,
     );
     expect(scenario).toMatchObject({
       hosts: 100,
@@ -34,6 +34,17 @@ describe('cloud-sim CLI arguments', () => {
     [['--hosts', 'many'], '--hosts needs a number'],
     [['--hosts', '0'], 'hosts'],
   ])('rejects %j', (argv, message) => {
-    expect(() => scenarioFromFlags({}, parseArgs(argv).flags)).toThrow(message);
+    expect(() => scenarioFromFlags({}, parseArgs(['serve', ...argv]).flags)).toThrow(message);
+  });
+
+  it.each([
+    [['serve', '--host', '8'], "Unknown option '--host'"],
+    [['demo', '--onse'], "Unknown option '--onse'"],
+    [['inject', 'power-off', 'cmp-0001', '--hosts', '4'], "Unknown option '--hosts'"],
+    [['serve', '--hosts'], "Option '--hosts <value>' argument missing"],
+    [['demo', '--once=yes'], "Option '--once' does not take an argument"],
+    [['--hosts', '8'], "Unknown option '--hosts'"],
+  ])('refuses %j, naming the flag', (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(message);
   });
 });

@@ -1,3 +1,4 @@
+import { parseArgs as parseNodeArgs } from 'node:util';
 import { ErrorCode, VigilError } from '@vigil/contracts';
 import { parseScenario, type Scenario } from '../scenario/scenario';
 
@@ -7,30 +8,7 @@ export interface ParsedArgs {
   flags: Map<string, string | true>;
 }
 
-/** `--name value`, `--name=value` and bare `--flag`; everything else is positional. */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const flags = new Map<string, string | true>();
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    if (eq > 0) {
-      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-      continue;
-    }
-    const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      flags.set(arg.slice(2), next);
-      i += 1;
-    } else flags.set(arg.slice(2), true);
-  }
-  const [command, ...rest] = positionals;
-  return { command, positionals: rest, flags };
-}
+type OptionKind = 'string' | 'boolean';
 
 /** Flags that override scenario keys: flag → path in the scenario. */
 const SCENARIO_FLAGS: Record<string, string[]> = {
@@ -51,6 +29,66 @@ const SCENARIO_FLAGS: Record<string, string[]> = {
 };
 
 export const SCENARIO_FLAG_NAMES = Object.keys(SCENARIO_FLAGS);
+
+const scenarioOptions = (): Record<string, OptionKind> => ({
+  scenario: 'string',
+  ...Object.fromEntries(SCENARIO_FLAG_NAMES.map((name) => [name, 'string' as const])),
+});
+
+/** Each command's flags; anything else is refused (a typo must not silently run the default). */
+const COMMAND_OPTIONS: Record<string, Record<string, OptionKind>> = {
+  serve: {
+    ...scenarioOptions(),
+    controller: 'string',
+    'master-key-file': 'string',
+    'keystone-out': 'string',
+    'log-level': 'string',
+  },
+  inject: {
+    api: 'string',
+    'duration-ms': 'string',
+    label: 'string',
+    bmcs: 'string',
+    'delay-ms': 'string',
+    'latency-ms': 'string',
+    'fail-rate': 'string',
+    'fail-status': 'string',
+  },
+  demo: {
+    ...scenarioOptions(),
+    once: 'boolean',
+    'work-dir': 'string',
+    'controller-main': 'string',
+    'timeout-ms': 'string',
+  },
+};
+
+/**
+ * `<command> [positionals] [--flag value | --flag=value | --switch]`, strictly: a flag the command
+ * does not know, or a value missing, is a BAD_REQUEST naming it. No command (or `help`) takes no flags.
+ */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const command = argv[0]?.startsWith('-') ? undefined : argv[0];
+  const declared = COMMAND_OPTIONS[command ?? ''] ?? {};
+  let parsed: ReturnType<typeof parseNodeArgs>;
+  try {
+    parsed = parseNodeArgs({
+      args: [...argv.slice(command === undefined ? 0 : 1)],
+      options: Object.fromEntries(Object.entries(declared).map(([name, type]) => [name, { type }])),
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (err) {
+    // node:util's own hint (quote it after `--`) is about positionals and misleads here: first sentence only.
+    const why = String((err as { message?: unknown }).message ?? err).split('. ')[0];
+    throw new VigilError(ErrorCode.BAD_REQUEST, `${command ?? 'cloud-sim'}: ${why}`);
+  }
+  const flags = new Map<string, string | true>();
+  for (const [name, value] of Object.entries(parsed.values))
+    if (typeof value === 'string') flags.set(name, value);
+    else if (value === true) flags.set(name, true);
+  return { command, positionals: parsed.positionals, flags };
+}
 
 /** The scenario file's content (already parsed YAML, or `{}`) with the flags laid over it. */
 export function scenarioFromFlags(base: unknown, flags: ParsedArgs['flags']): Scenario {
