@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../apps/cloud-sim/src/demo/controller-process';
+import { findFreePort } from '@vigil/redis';
 import { ControllerReplica } from './chaos-support/controller-replica';
 import { ensureBuilt } from './support/ensure-built';
 
@@ -23,7 +23,7 @@ describe('a second controller on the same embedded Redis (two real processes)', 
   beforeAll(async () => {
     main = ensureBuilt('controller');
     workDir = mkdtempSync(join(tmpdir(), 'vigil-redis-owner-'));
-    const port = await freePort();
+    const port = await findFreePort();
     const config = {
       dataDir: join(workDir, 'data'),
       api: { host: '127.0.0.1', port },

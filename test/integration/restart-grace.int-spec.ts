@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findFreePort } from '@vigil/redis';
 import {
   startOpenStack,
   startRedis,
@@ -9,7 +10,6 @@ import {
   type OpenStackFixture,
   type RedisFixture,
 } from '@vigil/testing';
-import { freePort } from '../../apps/cloud-sim/src/demo/controller-process';
 import { ControllerReplica } from './chaos-support/controller-replica';
 import { ComputeNode, ensureMonitorBuilt } from './monitor-controller-support';
 import { ensureBuilt } from './support/ensure-built';
@@ -110,7 +110,7 @@ describe('controller SIGKILLed and restarted while monitors back off (real proce
     redis = await startRedis();
     openstack = await startOpenStack();
     for (const host of HOSTS) openstack.nova.model.addHost({ host });
-    const port = await freePort();
+    const port = await findFreePort();
     controller = new ControllerReplica('ctl', main, workDir, port, {
       dataDir: workDir,
       api: { host: '127.0.0.1', port },

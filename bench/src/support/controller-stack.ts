@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stringify as toYaml } from 'yaml';
 import { ErrorCode, VigilError } from '@vigil/contracts';
 import { RedisServerProcess, findFreePort } from '@vigil/redis';
+import { ControllerProcess } from '@vigil/testing';
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
@@ -26,17 +25,17 @@ export interface ControllerReplica {
 
 /**
  * A real redis-server (temp data dir) and the built controller (`dist/apps/controller/main.js`) as a
- * child process configured through VIGIL_CONFIG, so secrets stay out of argv. Logs: `<workDir>/controller.log`.
+ * child process (the shared `ControllerProcess`), plus replicas on the same Redis and config.
+ * Logs: `<workDir>/controller.log`, `<workDir>/replica-N.log`.
  */
 export class ControllerStack {
   readonly workDir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   readonly logFile = join(this.workDir, 'controller.log');
   private readonly redis = new RedisServerProcess({ dataDir: join(this.workDir, 'redis') });
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> | undefined;
+  private controller: ControllerProcess | undefined;
   private port = 0;
   private config: Record<string, unknown> = {};
-  private readonly replicas: Array<{ child: ChildProcess; exited: Promise<void> }> = [];
+  private readonly replicas: ControllerProcess[] = [];
 
   constructor(private readonly options: ControllerStackOptions) {}
 
@@ -45,9 +44,7 @@ export class ControllerStack {
   }
 
   get pid(): number {
-    const pid = this.child?.pid;
-    if (pid === undefined) throw new VigilError(ErrorCode.INTERNAL, 'controller not started');
-    return pid;
+    return this.primary().pid;
   }
 
   get redisPid(): number | undefined {
@@ -65,10 +62,8 @@ export class ControllerStack {
       log: { level: 'warn' },
       ...this.options.config,
     };
-    const child = this.spawnController('controller', this.config);
-    this.child = child;
-    this.exited = new Promise((done) => child.once('exit', () => done()));
-    await this.waitForApi(child, this.url);
+    this.controller = this.controllerProcess('controller', this.config);
+    await this.controller.start(this.url);
   }
 
   /** Starts one more controller process on the same Redis and config (its own port and data dir). */
@@ -76,92 +71,38 @@ export class ControllerStack {
     const name = `replica-${this.replicas.length + 1}`;
     const port = await findFreePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = this.spawnController(name, {
+    const replica = this.controllerProcess(name, {
       ...this.config,
       dataDir: join(this.workDir, `${name}-data`),
       api: { host: '127.0.0.1', port },
     });
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    this.replicas.push({ child, exited });
-    await this.waitForApi(child, url);
-    const pid = child.pid ?? 0;
-    return {
-      url,
-      pid,
-      kill: async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        await exited;
-      },
-    };
+    this.replicas.push(replica);
+    await replica.start(url);
+    return { url, pid: replica.pid, kill: () => replica.kill() };
   }
 
   /** The primary controller as a replica handle (to kill it as the leader, for instance). */
   primary(): ControllerReplica {
-    const child = this.child;
-    const exited = this.exited;
-    if (!child || !exited) throw new VigilError(ErrorCode.INTERNAL, 'controller not started');
-    return {
-      url: this.url,
-      pid: this.pid,
-      kill: async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        await exited;
-      },
-    };
-  }
-
-  private spawnController(name: string, config: Record<string, unknown>): ChildProcess {
-    const configFile = join(this.workDir, `${name}.yaml`);
-    writeFileSync(configFile, toYaml(config), { mode: 0o600 });
-    const log = openSync(name === 'controller' ? this.logFile : join(this.workDir, `${name}.log`), 'a');
-    const profile = this.options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${this.workDir}`] : [];
-    const child = spawn(process.execPath, [...profile, resolve('dist/apps/controller/main.js')], {
-      cwd: this.workDir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', VIGIL_CONFIG: configFile },
-      stdio: ['ignore', log, log],
-    });
-    closeSync(log);
-    return child;
+    const controller = this.controller;
+    if (!controller) throw new VigilError(ErrorCode.INTERNAL, 'controller not started');
+    return { url: this.url, pid: controller.pid, kill: () => controller.kill() };
   }
 
   async stop(keepWorkDir = false): Promise<void> {
-    for (const { child, exited } of this.replicas) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    }
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      await this.exited;
-      clearTimeout(timer);
-    }
+    for (const replica of this.replicas) await replica.stop(STOP_GRACE_MS);
+    await this.controller?.stop(STOP_GRACE_MS);
     await this.redis.stop();
     if (!keepWorkDir) rmSync(this.workDir, { recursive: true, force: true });
   }
 
-  private async waitForApi(child: ChildProcess, url: string): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null)
-        throw new VigilError(
-          ErrorCode.UNAVAILABLE,
-          `controller exited with ${child.exitCode}; see ${this.logFile}`,
-        );
-      try {
-        const res = await fetch(`${url}/v1`, { signal: AbortSignal.timeout(1_000) });
-        await res.arrayBuffer();
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new VigilError(
-      ErrorCode.TIMEOUT,
-      `controller API not up within ${READY_TIMEOUT_MS} ms; see ${this.logFile}`,
-    );
+  private controllerProcess(name: string, config: Record<string, unknown>): ControllerProcess {
+    return new ControllerProcess({
+      name,
+      mainJs: resolve('dist/apps/controller/main.js'),
+      workDir: this.workDir,
+      config,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+      nodeArgs: this.options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${this.workDir}`] : [],
+    });
   }
 }

@@ -6,3 +6,4 @@ export * from './ipmi-sim';
 export * from './redfish-fake';
 export * from './nova-fake';
 export * from './fuzz';
+export * from './controller-process';

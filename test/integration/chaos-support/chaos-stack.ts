@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createLogger } from '@vigil/config';
-import { RedisServerProcess } from '@vigil/redis';
+import { findFreePort, RedisServerProcess } from '@vigil/redis';
 import { LogCapture, waitFor } from '@vigil/testing';
 import { ControllerApi } from '../../../apps/cloud-sim/src/demo/controller-api';
-import { freePort } from '../../../apps/cloud-sim/src/demo/controller-process';
 import { demoControllerConfig } from '../../../apps/cloud-sim/src/demo/demo-setup';
 import { parseScenario } from '../../../apps/cloud-sim/src/scenario/scenario';
 import { CloudSim } from '../../../apps/cloud-sim/src/sim';
@@ -54,7 +53,7 @@ export class ChaosStack {
     this.redis = new RedisServerProcess({ dataDir: join(this.workDir, 'redis') });
     await this.redis.start();
     const heartbeatMasterKey = randomBytes(32).toString('hex');
-    const ports = [await freePort(), await freePort()];
+    const ports = [await findFreePort(), await findFreePort()];
     const urls = ports.map((p) => `http://127.0.0.1:${p}`);
     const logger = createLogger({ name: 'chaos-sim', level: 'warn', destination: this.simLogs });
     this.sim = await CloudSim.start({

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type Logger } from '@vigil/config';
+import { findFreePort } from '@vigil/redis';
+import { ControllerProcess } from '@vigil/testing';
 import { type Scenario } from '../scenario/scenario';
 import { CloudSim } from '../sim/cloud-sim';
 import { InjectionApi } from '../sim/injection-api';
 import { ControllerApi } from './controller-api';
 import { demoAlertToken } from './demo-alert';
-import { ControllerProcess, freePort } from './controller-process';
 import { demoControllerConfig, registerCloud } from './demo-setup';
 
 export interface DemoStackOptions {
@@ -42,7 +43,7 @@ export interface DemoStack {
 export async function startDemoStack(options: DemoStackOptions): Promise<DemoStack> {
   const heartbeatMasterKey = randomBytes(32).toString('hex');
   const alertToken = demoAlertToken();
-  const port = await freePort();
+  const port = await findFreePort();
   const controllerUrl = `http://127.0.0.1:${port}`;
   const sim = await CloudSim.start({
     scenario: options.scenario,

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { ErrorCode, VigilError } from '@vigil/contracts';
@@ -10,49 +9,60 @@ export interface ControllerProcessOptions {
   mainJs: string;
   /** Working directory of the run: config, data dir (embedded Redis), log file. */
   workDir: string;
-  /** The controller's config (YAML in `<workDir>/controller.yaml`, mode 0600: it holds secrets). */
+  /** The controller's config (YAML in `<workDir>/<name>.yaml`, mode 0600: it holds secrets). */
   config: Record<string, unknown>;
   /** Give up waiting for the API after this long, ms. */
   readyTimeoutMs: number;
+  /** Names the config and log files (`<name>.yaml`, `<name>.log`). Default `controller`. */
+  name?: string;
+  /** Options for node itself, before the entry (e.g. `--cpu-prof`). */
+  nodeArgs?: readonly string[];
 }
 
 /** How long the rest of the group (the embedded Redis) gets to exit on SIGTERM before SIGKILL. */
 const GROUP_EXIT_WAIT_MS = 5_000;
 
-/** A free loopback port (the controller's config wants a fixed one the monitors can be told). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new VigilError(ErrorCode.INTERNAL, 'no port');
-  return address.port;
-}
-
 /**
  * The real controller as a child process (`node dist/apps/controller/main.js`), configured through
- * `VIGIL_CONFIG` so no secret is in its argv; its logs go to `<workDir>/controller.log`.
+ * `VIGIL_CONFIG` so no secret is in its argv; its logs go to `<workDir>/<name>.log`. The one way the
+ * demo, the benchmarks and the multi-replica tests run a controller.
  *
- * It runs in its own process group, which it shares with its embedded redis-server: stopping it ends
- * the group, so no Redis outlives the demo even when the controller exits without stopping it, and an
- * exit hook kills the group if this process dies first.
+ * It runs in its own process group, which it shares with its embedded redis-server: stopping or
+ * killing it ends the group, so no Redis outlives it even when the controller exits without stopping
+ * it, and an exit hook kills the group if this process dies first. After `kill` or `stop` it can be
+ * started again on the same port and config: what a replica crash and restart look like.
  */
 export class ControllerProcess {
+  readonly name: string;
   readonly logFile: string;
   private child: ChildProcess | undefined;
   private exited: Promise<number | null> | undefined;
   private readonly killGroupOnExit = (): void => this.signalGroup('SIGKILL');
 
   constructor(private readonly options: ControllerProcessOptions) {
-    this.logFile = join(options.workDir, 'controller.log');
+    this.name = options.name ?? 'controller';
+    this.logFile = join(options.workDir, `${this.name}.log`);
   }
 
+  get running(): boolean {
+    const child = this.child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** The controller's own pid (for CPU and memory readings). */
+  get pid(): number {
+    const pid = this.child?.pid;
+    if (pid === undefined) throw new VigilError(ErrorCode.INTERNAL, `${this.name} not started`);
+    return pid;
+  }
+
+  /** Spawns the controller and resolves once `apiUrl` answers its version document. */
   async start(apiUrl: string): Promise<void> {
     mkdirSync(this.options.workDir, { recursive: true });
-    const configFile = join(this.options.workDir, 'controller.yaml');
+    const configFile = join(this.options.workDir, `${this.name}.yaml`);
     writeFileSync(configFile, toYaml(this.options.config), { mode: 0o600 });
     const log = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [this.options.mainJs], {
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), this.options.mainJs], {
       cwd: this.options.workDir,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', VIGIL_CONFIG: configFile },
       stdio: ['ignore', log, log],
@@ -67,7 +77,7 @@ export class ControllerProcess {
       if (child.exitCode !== null)
         throw new VigilError(
           ErrorCode.UNAVAILABLE,
-          `controller exited with ${child.exitCode}; see ${this.logFile}; it ends with:\n${this.logTail()}`,
+          `${this.name} exited with ${child.exitCode}; see ${this.logFile}; it ends with:\n${this.logTail()}`,
         );
       try {
         // The version document: public, so the probe works with Keystone auth on too.
@@ -81,8 +91,16 @@ export class ControllerProcess {
     }
     throw new VigilError(
       ErrorCode.TIMEOUT,
-      `controller API not up after ${this.options.readyTimeoutMs} ms; see ${this.logFile}`,
+      `${this.name} API not up after ${this.options.readyTimeoutMs} ms; see ${this.logFile}`,
     );
+  }
+
+  /** A crash: SIGKILL to the whole group, no shutdown hooks run. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.signalGroup('SIGKILL');
+    await this.exited;
+    process.removeListener('exit', this.killGroupOnExit);
   }
 
   /** SIGTERM, then SIGKILL to the group if it has not exited within `graceMs`; then ends what is left of the group. */
