@@ -370,7 +370,7 @@ export const recoverySchema = z
     fenceTimeoutMs: z.number().int().min(100).default(120_000),
     /** Power-off attempts before the incident goes to `error`. Default 3. */
     fenceAttempts: z.number().int().min(1).default(3),
-    /** First fencing retry delay in ms, doubled each attempt. Default 5000. */
+    /** First fencing retry delay in ms, doubled each attempt (at most 60 s). Default 5000. */
     fenceBackoffMs: z.number().int().min(0).default(5000),
     /** How long one evacuation may take to be confirmed, in ms (Masakari: 90 s). Default 300000. */
     confirmTimeoutMs: z.number().int().min(100).default(300_000),

@@ -1,5 +1,5 @@
 import Redis, { type RedisOptions } from 'ioredis';
-import { ErrorCode, VigilError } from '@vigil/contracts';
+import { backoffMs, ErrorCode, VigilError } from '@vigil/contracts';
 
 /** Where to reach Redis: a URL, or Sentinels and a master name. */
 export interface RedisTarget {
@@ -27,7 +27,8 @@ export function createRedisClient(target: RedisTarget, role: RedisRole = 'comman
     password: target.password,
     lazyConnect: false,
     connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(RECONNECT_MIN_MS * 2 ** Math.min(times, 10), RECONNECT_MAX_MS),
+    retryStrategy: (times) =>
+      backoffMs(times + 1, { baseMs: RECONNECT_MIN_MS, maxMs: RECONNECT_MAX_MS, jitter: 'none' }),
     ...(role === 'command'
       ? {
           enableOfflineQueue: false,

@@ -62,12 +62,12 @@ describe('isRetryableStatus', () => {
 
 describe('retryDelayMs', () => {
   it.each([
-    [1, 0.5, 1000],
-    [2, 0.5, 2000],
-    [3, 0.5, 4000],
-    [10, 0.5, 60_000],
-    [1, 0, 800],
-    [1, 1, 1200],
+    [1, 0.5, 750],
+    [2, 0.5, 1500],
+    [3, 0.5, 3000],
+    [10, 0.5, 45_000],
+    [1, 0, 500],
+    [1, 1, 1000],
     [10, 1, 60_000],
   ])('attempt %i, random %f → %i ms', (attempt, random, expected) => {
     expect(retryDelayMs(attempt, 1000, 60_000, () => random)).toBe(expected);

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { backoffMs } from '@vigil/contracts';
 
 /** Incident and host lifecycle events other modules publish; the CloudEvents `type` is `io.vigil.<type>`. */
 export type IncidentEventType =
@@ -78,8 +79,7 @@ export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 
-/** Delay before attempt `attempt + 1` (attempt counts from 1): base·2^(attempt-1), capped, ±20 % jitter. */
+/** Delay before attempt `attempt + 1` (attempt counts from 1): base·2^(attempt-1), capped, equal jitter. */
 export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const raw = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.min(maxMs, Math.round(raw * (0.8 + 0.4 * random())));
+  return backoffMs(attempt, { baseMs, maxMs, jitter: 'equal' }, random);
 }

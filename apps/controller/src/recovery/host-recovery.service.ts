@@ -1,4 +1,4 @@
-import { ErrorCode, isRetryable, isVigilError, VigilError } from '@vigil/contracts';
+import { backoffMs, ErrorCode, isRetryable, isVigilError, VigilError } from '@vigil/contracts';
 import { type IncidentRecord } from './model';
 import { type PlanStep } from './planning/plan-step';
 import { DONE, type StepResult } from './queues/contracts';
@@ -13,6 +13,9 @@ import {
 } from './workflow/state-machine';
 
 type PhaseResult = { next: IncidentPhase } | { stop: StepResult };
+
+/** A fencing retry later than this delays recovery more than sparing a struggling BMC is worth, ms. */
+const FENCE_BACKOFF_MAX_MS = 60_000;
 
 /**
  * Runs a COMPUTE_HOST incident from its stored phase: fence → isolate → plan → evacuate. Every phase
@@ -215,7 +218,9 @@ export class HostRecoveryService {
         );
         if (!isRetryable(err) || attempt === fenceAttempts) break;
         if (signal.aborted) return { stop: { kind: 'later', afterMs: 0, why: 'shutting down' } };
-        await this.d.clock.delay(fenceBackoffMs * 2 ** (attempt - 1));
+        await this.d.clock.delay(
+          backoffMs(attempt, { baseMs: fenceBackoffMs, maxMs: FENCE_BACKOFF_MAX_MS, jitter: 'none' }),
+        );
       }
     }
     const why =
