@@ -37,22 +37,28 @@ describe('restart tiers: db → app → web, each gated on the one before', () =
   let stack: DemoStack;
   let dbPort: number;
   let appPort: number;
+  let db2Port: number;
   const listeners: Server[] = [];
 
   beforeAll(async () => {
     dbPort = await freePort();
     appPort = await freePort();
+    db2Port = await freePort();
     cloud = await startSimulatedCloud({
       scenario: {
-        hosts: 4,
-        hostsPerRack: 4,
+        hosts: 6,
+        // Each host its own rack, and no storm limit: the second test's failure is not held as a storm.
+        // The demo segment recovers with reserved_host, and the first failure spreads its three
+        // instances over three reserved hosts: the fourth takes the second failure's.
+        hostsPerRack: 1,
         segments: 1,
-        reservedPerSegment: 1,
+        reservedPerSegment: 4,
         instances: 0,
         timing: { heartbeatIntervalMs: 300, serviceDownTimeMs: 1_500, rebuildMs: 200 },
       },
       controllerMainJs: ensureBuilt('controller'),
       controllerConfig: {
+        detection: { stormGuard: { maxFailedPercent: 100 } },
         recovery: {
           tiers: {
             order: [
@@ -159,5 +165,55 @@ describe('restart tiers: db → app → web, each gated on the one before', () =
     );
     const order = ['tier db ready', 'tier app NOT ready'].map((p) => notes.findIndex((n) => n.startsWith(p)));
     expect(order[0]).toBeLessThan(order[1] ?? -1);
+  }, 300_000);
+
+  it('a controller stopped while a tier waits resumes at that tier: no tier skipped, no move twice', async () => {
+    const host = stack.sim.plan.hosts.filter((h) => !h.reserved)[1]?.name ?? '';
+    const model = nova().model;
+    const db = model.addServer({
+      host,
+      name: 'pg-2',
+      metadata: { 'vigil:tier': 'db', 'vigil:ready-tcp': `127.0.0.1:${db2Port}` },
+    });
+    const app = model.addServer({ host, name: 'api-2', metadata: { 'vigil:tier': 'app' } });
+    const hostUuid = stack.hostUuids.get(host);
+    await fetch(`${stack.simApiUrl}/sim/hosts/${host}/power-off`, { method: 'POST' });
+    await waitFor(() => model.server(db.id)?.host !== host && model.server(db.id)?.vmState === 'active', {
+      timeoutMs: STALL_MS,
+      what: 'pg-2 evacuated and ACTIVE',
+    });
+
+    // The controller goes away while the db tier's gate waits, and comes back.
+    await stack.controller.stop(0);
+    await stack.controller.start(stack.controllerUrl);
+    const readsBefore = nova().requests.filter((r) => r.path.endsWith(`/servers/${db.id}`)).length;
+    await waitFor(
+      () => nova().requests.filter((r) => r.path.endsWith(`/servers/${db.id}`)).length >= readsBefore + 5,
+      { timeoutMs: STALL_MS, what: 'the restarted controller checking pg-2 again' },
+    );
+    expect(nova().evacuateCalls(app.id)).toBe(0);
+
+    const opened = nova().requests.length;
+    const listener = createServer((socket) => socket.destroy());
+    listeners.push(listener);
+    await new Promise<void>((resolve) => listener.listen(db2Port, '127.0.0.1', resolve));
+    const notification = await waitFor(
+      async () => {
+        const mine = (await stack.api.notifications()).filter((n) => n.source_host_uuid === hostUuid);
+        return mine.length === 1 && mine[0]?.status === 'finished' ? mine[0] : undefined;
+      },
+      { timeoutMs: STALL_MS, what: `the incident of ${host} finished` },
+    );
+    expect(evacuatedAt(app.id)).toBeGreaterThan(opened);
+    expect(nova().evacuateCalls(db.id)).toBe(1);
+    expect(nova().evacuateCalls(app.id)).toBe(1);
+    const detail = await call<{ incident: Incident }>(
+      'GET',
+      `/vigil/v1/incidents/${notification.notification_uuid}`,
+    );
+    const advances = detail.body.incident.timeline.filter((t) => t.message.startsWith('tier db '));
+    expect(advances.map((t) => t.message)).toEqual([
+      expect.stringMatching(/^tier db ready \(1 instance\(s\), gate tcp\) after .*: starting tier app$/),
+    ]);
   }, 300_000);
 });
