@@ -86,6 +86,29 @@ describe('restart tiers: db → app → web, each gated on the one before', () =
   /** Position of the first evacuate request of `id` in everything Nova received (-1: none). */
   const evacuatedAt = (id: string): number =>
     nova().requests.findIndex((r) => r.route === EVACUATE && r.path.includes(id));
+  /** Waits until the controller has read `id` from Nova `times` more times (the gate checking it). */
+  const checkedAgain = async (id: string, times: number, what: string): Promise<void> => {
+    const reads = (): number => nova().requests.filter((r) => r.path.endsWith(`/servers/${id}`)).length;
+    const before = reads();
+    await waitFor(() => reads() >= before + times, { timeoutMs: STALL_MS, what });
+  };
+  /** Opens the readiness target on `port`: connections accepted (and closed) from now on. */
+  const answerOn = async (port: number): Promise<void> => {
+    const listener = createServer((socket) => socket.destroy());
+    listeners.push(listener);
+    await new Promise<void>((resolve) => listener.listen(port, '127.0.0.1', resolve));
+  };
+  /** The host's only notification, once finished. */
+  const finishedNotification = (host: string) => {
+    const hostUuid = stack.hostUuids.get(host);
+    return waitFor(
+      async () => {
+        const mine = (await stack.api.notifications()).filter((n) => n.source_host_uuid === hostUuid);
+        return mine.length === 1 && mine[0]?.status === 'finished' ? mine[0] : undefined;
+      },
+      { timeoutMs: STALL_MS, what: `the incident of ${host} finished` },
+    );
+  };
 
   it('starts the tiers in order, waits for the db to answer, and moves on when the app tier times out', async () => {
     const host = stack.sim.plan.hosts.find((h) => !h.reserved)?.name ?? '';
@@ -111,7 +134,6 @@ describe('restart tiers: db → app → web, each gated on the one before', () =
       expect.objectContaining({ name: 'web', instances: [expect.objectContaining({ name: 'nginx-1' })] }),
     ]);
 
-    const hostUuid = stack.hostUuids.get(host);
     await fetch(`${stack.simApiUrl}/sim/hosts/${host}/power-off`, { method: 'POST' });
 
     // The db tier moves and comes back ACTIVE; its readiness target refuses connections.
@@ -120,28 +142,16 @@ describe('restart tiers: db → app → web, each gated on the one before', () =
       what: 'pg-1 evacuated and ACTIVE',
     });
     // The gate keeps checking it (reads of pg-1 after the move) while the app and web tiers stay put.
-    const readsBefore = nova().requests.filter((r) => r.path.endsWith(`/servers/${db.id}`)).length;
-    await waitFor(
-      () => nova().requests.filter((r) => r.path.endsWith(`/servers/${db.id}`)).length >= readsBefore + 5,
-      { timeoutMs: STALL_MS, what: 'the db gate checking pg-1 again' },
-    );
+    await checkedAgain(db.id, 5, 'the db gate checking pg-1 again');
     expect(nova().evacuateCalls(app.id)).toBe(0);
     expect(nova().evacuateCalls(web.id)).toBe(0);
     expect(model.server(app.id)?.host).toBe(host);
 
     // The database starts answering: the app tier starts, and only after that.
     const opened = nova().requests.length;
-    const listener = createServer((socket) => socket.destroy());
-    listeners.push(listener);
-    await new Promise<void>((resolve) => listener.listen(dbPort, '127.0.0.1', resolve));
+    await answerOn(dbPort);
 
-    const notification = await waitFor(
-      async () => {
-        const mine = (await stack.api.notifications()).filter((n) => n.source_host_uuid === hostUuid);
-        return mine.length === 1 && mine[0]?.status === 'finished' ? mine[0] : undefined;
-      },
-      { timeoutMs: STALL_MS, what: `the incident of ${host} finished` },
-    );
+    const notification = await finishedNotification(host);
     expect(evacuatedAt(db.id)).toBeGreaterThanOrEqual(0);
     expect(evacuatedAt(app.id)).toBeGreaterThan(opened);
     // The app's target never answered: the web tier started after the app tier, on its timeout.
@@ -176,7 +186,6 @@ describe('restart tiers: db → app → web, each gated on the one before', () =
       metadata: { 'vigil:tier': 'db', 'vigil:ready-tcp': `127.0.0.1:${db2Port}` },
     });
     const app = model.addServer({ host, name: 'api-2', metadata: { 'vigil:tier': 'app' } });
-    const hostUuid = stack.hostUuids.get(host);
     await fetch(`${stack.simApiUrl}/sim/hosts/${host}/power-off`, { method: 'POST' });
     await waitFor(() => model.server(db.id)?.host !== host && model.server(db.id)?.vmState === 'active', {
       timeoutMs: STALL_MS,
@@ -186,24 +195,12 @@ describe('restart tiers: db → app → web, each gated on the one before', () =
     // The controller goes away while the db tier's gate waits, and comes back.
     await stack.controller.stop(0);
     await stack.controller.start(stack.controllerUrl);
-    const readsBefore = nova().requests.filter((r) => r.path.endsWith(`/servers/${db.id}`)).length;
-    await waitFor(
-      () => nova().requests.filter((r) => r.path.endsWith(`/servers/${db.id}`)).length >= readsBefore + 5,
-      { timeoutMs: STALL_MS, what: 'the restarted controller checking pg-2 again' },
-    );
+    await checkedAgain(db.id, 5, 'the restarted controller checking pg-2 again');
     expect(nova().evacuateCalls(app.id)).toBe(0);
 
     const opened = nova().requests.length;
-    const listener = createServer((socket) => socket.destroy());
-    listeners.push(listener);
-    await new Promise<void>((resolve) => listener.listen(db2Port, '127.0.0.1', resolve));
-    const notification = await waitFor(
-      async () => {
-        const mine = (await stack.api.notifications()).filter((n) => n.source_host_uuid === hostUuid);
-        return mine.length === 1 && mine[0]?.status === 'finished' ? mine[0] : undefined;
-      },
-      { timeoutMs: STALL_MS, what: `the incident of ${host} finished` },
-    );
+    await answerOn(db2Port);
+    const notification = await finishedNotification(host);
     expect(evacuatedAt(app.id)).toBeGreaterThan(opened);
     expect(nova().evacuateCalls(db.id)).toBe(1);
     expect(nova().evacuateCalls(app.id)).toBe(1);
