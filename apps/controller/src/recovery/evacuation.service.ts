@@ -51,6 +51,8 @@ export class EvacuationService {
     const token = await this.d.tokens.current();
     if (move.status === 'planned' && (await this.d.store.abortRequested(incidentId))) {
       await this.finish(token, incident, move, 'aborted', 'aborted by an operator before the move started');
+      // This may be the round's last move (a tier held it until the abort): end the round.
+      await this.host.settle(incidentId);
       return DONE;
     }
     const scopes = this.scopes(incident);
