@@ -1,6 +1,11 @@
 import { FakeFencingDriver } from '@vigil/fencing';
 import { waitFor } from '@vigil/testing';
-import { startHarness, testRecoveryConfig, type RecoveryHarness } from './recovery-support/harness';
+import {
+  finalStatus as settled,
+  startHarness,
+  testRecoveryConfig,
+  type RecoveryHarness,
+} from './recovery-support/harness';
 
 const EVACUATE = 'POST /servers/{id}/action:evacuate';
 /** A loopback port with nothing listening: a `tcp` gate on it never opens. */
@@ -33,14 +38,7 @@ describe('recovery: restart tiers (abort, killed engine)', () => {
         probeIntervalMs: 50,
       },
     });
-  const finalStatus = (id: string): Promise<string> =>
-    waitFor(
-      async () => {
-        const n = await h.inventory.getNotification(id);
-        return n && ['finished', 'error', 'failed', 'ignored'].includes(n.status) ? n.status : undefined;
-      },
-      { timeoutMs: 30_000, what: `notification ${id} to settle` },
-    );
+  const finalStatus = (id: string): Promise<string> => settled(h, id);
   const evacuations = (id: string): number =>
     h.os.nova.requests.filter((r) => r.route === EVACUATE && r.path.includes(id)).length;
   /** A failed host with a db instance whose gate never opens and an app instance held behind it. */
