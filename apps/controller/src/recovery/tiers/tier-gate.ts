@@ -3,7 +3,7 @@ import { parseTcpTarget, tierPolicyOf, tierStep, type TierSpec } from '../planni
 import { type ReadinessProbe } from '../ports';
 import { DONE, type StepResult } from '../queues/contracts';
 import { type RecoveryDeps } from '../recovery-deps';
-import { isSettled, isTerminalPhase } from '../workflow/state-machine';
+import { isSettled } from '../workflow/state-machine';
 import { TcpReadinessProbe } from './tcp-readiness-probe';
 
 /**
@@ -76,8 +76,8 @@ export class TierGate {
   /** The `host.tier-gate` job: is tier `tier` ready (or out of time)? Then start the next one. */
   async run(incidentId: string, round: number, tier: number): Promise<StepResult> {
     const incident = await this.d.store.get(incidentId);
+    // Settled, aborted or in a later round: nothing left to gate.
     if (!incident || incident.round !== round || incident.phase !== 'evacuating') return DONE;
-    if (isTerminalPhase(incident.phase)) return DONE;
     const moves = await this.d.store.moves(incidentId);
     const progress = await this.d.store.tierProgress(incidentId, round);
     if (!progress || progress.current !== tier) {
