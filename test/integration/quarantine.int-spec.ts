@@ -1,10 +1,12 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { waitFor } from '@vigil/testing';
 import { type DemoStack } from '../../apps/cloud-sim/src/demo/demo-stack';
 import { controllerCall } from './cloud-sim-support/controller-call';
 import { allHostsUp, type SimulatedCloud, startSimulatedCloud } from './cloud-sim-support/simulated-cloud';
-import { ensureBuilt } from './support/ensure-built';
+import { ensureBuilt, ROOT } from './support/ensure-built';
 
 const STALL_MS = 60_000;
 
@@ -21,6 +23,7 @@ describe('proactive quarantine: degradation alerts → disabled, drained by live
   let stack: DemoStack;
 
   beforeAll(async () => {
+    ensureBuilt('cli');
     cloud = await startSimulatedCloud({
       scenario: {
         hosts: 6,
@@ -45,6 +48,21 @@ describe('proactive quarantine: degradation alerts → disabled, drained by live
 
   const nova = () => stack.sim.openstack.nova;
   const call = controllerCall(() => stack.controllerUrl);
+  /** `bin/vigil --noauth ARGS` against the controller (the demo runs without Keystone); never rejects. */
+  const vigil = (args: string[]) =>
+    new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(ROOT, 'bin/vigil'), '--url', stack.controllerUrl, '--noauth', ...args],
+        { env: { PATH: process.env.PATH }, timeout: STALL_MS },
+        (error, stdout, stderr) =>
+          resolve({
+            code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+            out: stdout,
+            err: stderr,
+          }),
+      );
+    });
   const quarantined = async (): Promise<Quarantine[]> =>
     (await call<{ quarantine: Quarantine[] }>('GET', '/vigil/v1/quarantine')).body.quarantine;
   const alert = async (hosts: readonly string[], alertname: string): Promise<number> => {
@@ -102,12 +120,30 @@ describe('proactive quarantine: degradation alerts → disabled, drained by live
     expect(stack.sim.powerLog.powerOffs()).toEqual([]);
     expect(await stack.api.notifications()).toEqual([]);
 
-    const cancelled = await call('POST', `/vigil/v1/hosts/${host}/quarantine/cancel`, {
-      reason: 'PSU swapped',
-    });
-    expect(cancelled.status).toBe(200);
+    // The operator sees it and ends it with the CLI; the cancel is audited (who, why, when).
+    const listed = await vigil(['quarantine']);
+    expect(listed).toMatchObject({ code: 0, err: '' });
+    expect(listed.out).toMatch(new RegExp(`${host}\\s+drain\\s+\\S+\\s+IpmiPsuRedundancyLost`));
+    const cancelled = await vigil(['quarantine-cancel', host, '--reason', 'PSU swapped']);
+    expect(cancelled).toMatchObject({ code: 0, err: '' });
+    expect(cancelled.out).toContain(`quarantine of ${host} ended (it had: IpmiPsuRedundancyLost)`);
     expect(nova().model.host(host)?.status).toBe('enabled');
-    expect(await quarantined()).toEqual([]);
+    const after = await call<{ quarantine: Quarantine[]; audit: Record<string, unknown>[] }>(
+      'GET',
+      '/vigil/v1/quarantine',
+    );
+    expect(after.body.quarantine).toEqual([]);
+    expect(after.body.audit).toEqual([
+      {
+        at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+        action: 'cancel',
+        host,
+        who: expect.any(String) as unknown,
+        why: 'PSU swapped',
+        signals: ['IpmiPsuRedundancyLost'],
+      },
+    ]);
+    expect((await vigil(['quarantine'])).out).toMatch(new RegExp(`cancel\\s+${host}\\s+\\S+\\s+PSU swapped`));
     expect(
       (await call('POST', `/vigil/v1/hosts/${host}/quarantine/cancel`, { reason: 'again' })).status,
     ).toBe(404);

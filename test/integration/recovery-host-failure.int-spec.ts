@@ -1,5 +1,9 @@
-import { waitFor } from '@vigil/testing';
-import { startHarness, type EngineHandle, type RecoveryHarness } from './recovery-support/harness';
+import {
+  finalStatus as settled,
+  startHarness,
+  type EngineHandle,
+  type RecoveryHarness,
+} from './recovery-support/harness';
 import { FakeFencingDriver } from '@vigil/fencing';
 
 // A host with 30 instances fails: fenced, isolated in order, every planned instance evacuated exactly once.
@@ -16,14 +20,7 @@ describe('recovery: host failure end to end (Nova fake over HTTP, real Redis and
     await h.stop();
   });
 
-  const finalStatus = (id: string): Promise<string> =>
-    waitFor(
-      async () => {
-        const n = await h.inventory.getNotification(id);
-        return n && ['finished', 'error', 'failed', 'ignored'].includes(n.status) ? n.status : undefined;
-      },
-      { timeoutMs: 30_000, what: `notification ${id} to settle` },
-    );
+  const finalStatus = (id: string): Promise<string> => settled(h, id);
 
   it('fences, forces down then disables, evacuates 29 of 30 instances once each, and finishes', async () => {
     await h.segment('auto', [{ name: 'cmp-01' }, { name: 'cmp-02' }, { name: 'cmp-03' }]);

@@ -229,6 +229,7 @@ export const COMMANDS: Record<string, Command> = {
         '',
         'skipped:',
         renderTable((plan.skipped ?? []) as Row[]),
+        ...tiersText(plan.tiers as Row | undefined),
         '',
         `blockers: ${((dryRun.blockers ?? []) as string[]).join('; ') || 'none'}`,
       ].join('\n');
@@ -236,6 +237,24 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** The plan's restart tiers, in order, with their gates; nothing when no tier is configured. */
+function tiersText(tiers: Row | undefined): string[] {
+  if (!tiers) return [];
+  const rows = ((tiers.order ?? []) as Row[]).map((t, i) => ({
+    order: i + 1,
+    tier: t.name,
+    gate: t.gate,
+    timeout_s: Number(t.timeoutMs) / 1000,
+    instances: ((t.instances ?? []) as Row[]).map((inst) => cellText(inst.name)).join(', '),
+  }));
+  const warnings = (tiers.warnings ?? []) as string[];
+  return [
+    '',
+    'restart tiers (each starts once the one before is ready or timed out):',
+    renderTable(rows),
+  ].concat(warnings.length > 0 ? [`tier warnings: ${warnings.join('; ')}`] : []);
+}
 
 /** A person's reading of an accepted reinstate. */
 export function reinstateText(

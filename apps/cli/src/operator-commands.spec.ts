@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { monitorVerdict } from './check';
 import { reinstateText } from './commands';
 import { monitorConfigYaml } from './enrol';
-import { fencingText, parseSettings } from './operator-commands';
+import { fencingText, parseSettings, quarantineText } from './operator-commands';
 
 describe('CLI readings', () => {
   it('shows the warnings of an accepted reinstate, one line each', () => {
@@ -77,5 +77,32 @@ describe('CLI readings', () => {
         'secret options set: kgKey',
       ].join('\n'),
     );
+  });
+
+  it('shows hosts in quarantine and who cancelled which, and says so when none is', () => {
+    expect(quarantineText([], [])).toBe('no host in quarantine');
+    const text = quarantineText(
+      [
+        {
+          host: 'cmp-03',
+          mode: 'drain',
+          since: 0,
+          signals: ['IpmiPsuRedundancyLost'],
+          liveMigrationsStarted: 4,
+        },
+      ],
+      [
+        {
+          at: '2026-12-06T05:00:00.000Z',
+          action: 'cancel',
+          host: 'cmp-02',
+          who: 'alice',
+          why: 'PSU replaced',
+        },
+      ],
+    );
+    expect(text).toMatch(/cmp-03\s+drain\s+1970-01-01T00:00:00.000Z\s+IpmiPsuRedundancyLost\s+4\s+no/);
+    expect(text).toMatch(/cancelled \(newest first\):/);
+    expect(text).toMatch(/cancel\s+cmp-02\s+alice\s+PSU replaced/);
   });
 });

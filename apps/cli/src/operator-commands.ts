@@ -8,6 +8,8 @@ import { cellText, renderTable } from './table';
 
 type Row = Record<string, unknown>;
 const enc = encodeURIComponent;
+/** `a, b` for a list, the usual cell text otherwise. */
+const listText = (v: unknown): string => (Array.isArray(v) ? v.map(cellText).join(', ') : cellText(v));
 
 /**
  * A fencing settings file (JSON or YAML, the body of `PUT /vigil/v1/hosts/{uuid}/fencing`): the BMC
@@ -209,6 +211,29 @@ export const OPERATOR_COMMANDS: Record<string, Command> = {
   ),
   'pin-storm-guard': guardPin(true),
   'unpin-storm-guard': guardPin(false),
+  quarantine: {
+    usage: 'quarantine',
+    summary: 'hosts in proactive quarantine (degraded, never fenced) and the audit of cancels',
+    args: [],
+    async run(api) {
+      const json = await api.request<{ quarantine: Row[]; audit?: Row[] }>('GET', '/vigil/v1/quarantine');
+      return { json, text: quarantineText(json.quarantine, json.audit ?? []) };
+    },
+  },
+  'quarantine-cancel': {
+    usage: 'quarantine-cancel <host> --reason "<why>"',
+    summary: 'end a quarantine: the live migrations stop, the host is re-enabled in Nova (audited)',
+    args: ['host'],
+    reason: true,
+    async run(api, [host = ''], { reason }) {
+      const path = `/vigil/v1/hosts/${enc(host)}/quarantine/cancel`;
+      const json = await api.request<{ quarantine: Row }>('POST', path, { reason });
+      return {
+        json,
+        text: `quarantine of ${host} ended (it had: ${listText(json.quarantine.signals)}); the host takes new instances again if Vigil had disabled it.`,
+      };
+    },
+  },
   policy: {
     usage: 'policy <segment>',
     summary: "a segment's effective detection policy (config defaults and its override)",
@@ -234,3 +259,19 @@ export const OPERATOR_COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** Hosts in quarantine, then the newest cancels (who, why, when). */
+export function quarantineText(quarantine: readonly Row[], audit: readonly Row[]): string {
+  const rows = quarantine.map((q) => ({
+    host: q.host,
+    mode: q.mode,
+    since: typeof q.since === 'number' ? new Date(q.since).toISOString() : q.since,
+    signals: listText(q.signals),
+    live_migrations: q.liveMigrationsStarted,
+    drained: typeof q.drainedAt === 'number' ? new Date(q.drainedAt).toISOString() : 'no',
+  }));
+  const lines = [quarantine.length === 0 ? 'no host in quarantine' : renderTable(rows)];
+  if (audit.length > 0)
+    lines.push('', 'cancelled (newest first):', renderTable(audit.slice(0, 10).map((a) => ({ ...a }))));
+  return lines.join('\n');
+}

@@ -348,6 +348,54 @@ export const pacingSchema = z
   })
   .strict();
 
+/** One restart tier: its instances start, then the next tier waits for them to be ready (or the timeout). */
+export const restartTierSchema = z
+  .object({
+    /** The tier's name, as instances name it in their tier metadata (`recovery.tiers.metadataKey`). */
+    name: z.string().min(1),
+    /**
+     * When the tier counts as ready: `active` (Nova ACTIVE on the new host), `tcp` (ACTIVE and a TCP
+     * connect to the `address:port` the instance declares in `recovery.tiers.readyTcpKey` succeeds), or
+     * `delay` (`delayMs` after the tier's evacuations settled). Default active.
+     */
+    gate: z.enum(['active', 'tcp', 'delay']).default('active'),
+    /** `delay` gate: ready this long after the tier's evacuations settled, ms. Default 0. */
+    delayMs: z.number().int().min(0).default(0),
+    /** The next tier starts anyway this long after the tier's evacuations settled (the incident says so), ms. Default 300000. */
+    timeoutMs: z.number().int().min(0).default(300_000),
+  })
+  .strict();
+
+/** Ordered restarts: a failed host's instances are evacuated tier by tier, each gated on the previous one's readiness. */
+export const restartTiersSchema = z
+  .object({
+    /** Tiers in restart order (e.g. db, app, web). Empty (default): every instance moves at once. */
+    order: z.array(restartTierSchema).default([]),
+    /** Tier of an instance that names none (or an unknown one). Default: the last tier of `order`. */
+    defaultTier: z.string().default(''),
+    /** Instance metadata key naming the instance's tier. Default `vigil:tier`. */
+    metadataKey: z.string().min(1).default('vigil:tier'),
+    /** Instance metadata key holding the `address:port` a `tcp` gate connects to. Default `vigil:ready-tcp`. */
+    readyTcpKey: z.string().min(1).default('vigil:ready-tcp'),
+    /** One readiness connect gives up after this long, ms. Default 1000. */
+    probeTimeoutMs: z.number().int().min(10).default(1000),
+    /** How often a tier waiting for its instances checks them again, ms. Default 1000. */
+    probeIntervalMs: z.number().int().min(10).default(1000),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const names = v.order.map((t) => t.name);
+    const twice = names.filter((n, i) => names.indexOf(n) !== i);
+    if (twice.length > 0)
+      ctx.addIssue({ code: 'custom', path: ['order'], message: `tier names repeat: ${twice.join(', ')}` });
+    if (v.defaultTier !== '' && !names.includes(v.defaultTier))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultTier'],
+        message: `${v.defaultTier} is not a tier of order`,
+      });
+  });
+
 export const recoverySchema = z
   .object({
     /**
@@ -393,6 +441,7 @@ export const recoverySchema = z
     /** How long `reinstate` waits for Nova to report the service up after force-down is unset, in ms. Default 120000. */
     serviceUpTimeoutMs: z.number().int().min(100).default(120_000),
     policy: recoveryPolicySchema.default(recoveryPolicySchema.parse({})),
+    tiers: restartTiersSchema.default(restartTiersSchema.parse({})),
     /**
      * Where Nova's `[DEFAULT] resume_guests_state_on_host_boot` is on, as the operator states it (no Nova
      * API exposes a compute's nova.conf). `reinstate` warns for these hosts (event, log, answer).
@@ -612,6 +661,7 @@ export type DrillConfig = z.infer<typeof drillSchema>;
 export type QuarantineConfig = z.infer<typeof quarantineSchema>;
 export type QuarantineMode = z.infer<typeof quarantineMode>;
 export type RecoveryPolicy = z.infer<typeof recoveryPolicySchema>;
+export type RestartTiersConfig = z.infer<typeof restartTiersSchema>;
 export type PacingConfig = z.infer<typeof pacingSchema>;
 export type IntakeConfig = z.infer<typeof intakeSchema>;
 export type DetectionConfig = z.infer<typeof detectionSchema>;

@@ -9,6 +9,7 @@ import {
   startOpenStack,
   startRedis,
   type OpenStackFixture,
+  waitFor,
 } from '@vigil/testing';
 import { DriverHostFencer } from '../../../apps/controller/src/recovery/adapters/driver-host-fencer';
 import { NovaComputeApi } from '../../../apps/controller/src/recovery/adapters/nova-compute-api';
@@ -271,4 +272,15 @@ export async function startHarness(options: { rebuildDurationMs?: number } = {})
     },
   };
   return harness;
+}
+
+/** Waits until the notification `id` reached a final status (finished, error, failed, ignored), and returns it. */
+export function finalStatus(h: RecoveryHarness, id: string, timeoutMs = 30_000): Promise<string> {
+  return waitFor(
+    async () => {
+      const n = await h.inventory.getNotification(id);
+      return n && ['finished', 'error', 'failed', 'ignored'].includes(n.status) ? n.status : undefined;
+    },
+    { timeoutMs, what: `notification ${id} to settle` },
+  );
 }

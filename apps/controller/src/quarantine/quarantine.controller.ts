@@ -26,19 +26,21 @@ export class QuarantineController {
   @Get('quarantine')
   @ApiDoc({
     tag: 'vigil',
-    summary: 'Hosts in quarantine (degraded, disabled for new instances, drained or flagged); never fenced',
-    success: { status: 200, description: '{"quarantine": [...]}' },
+    summary:
+      'Hosts in quarantine (degraded, disabled for new instances, drained or flagged; never fenced) and the audit of cancels',
+    success: { status: 200, description: '{"quarantine": [...], "audit": [...]} (audit newest first)' },
   })
   async list(@Req() req: Request): Promise<unknown> {
     authorize(req, this.config, 'vigil:quarantine:index');
-    return { quarantine: await this.quarantine.list() };
+    const [quarantine, audit] = await Promise.all([this.quarantine.list(), this.quarantine.auditLog()]);
+    return { quarantine, audit };
   }
 
   @Post('hosts/:host/quarantine/cancel')
   @HttpCode(200)
   @ApiDoc({
     tag: 'vigil',
-    summary: 'End a quarantine: the mover stops, the host is re-enabled if Vigil disabled it',
+    summary: 'End a quarantine (audited): the mover stops, the host is re-enabled if Vigil disabled it',
     body: cancelBody,
     success: { status: 200, description: '{"quarantine": {...}} (the record ended)' },
     errors: { 404: 'host not in quarantine' },

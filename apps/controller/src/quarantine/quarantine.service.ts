@@ -11,7 +11,7 @@ import { LeaderLease } from '../leadership/leader-lease';
 import { type OpenStackClients } from '../platform/openstack-clients';
 import { CONFIG, LOGGER, OPENSTACK } from '../platform/tokens';
 import { decideQuarantine, type QuarantineDecision, nextLiveMigrations } from './decide';
-import { QuarantineStore, type StoredQuarantine } from './quarantine.store';
+import { type QuarantineAuditEntry, QuarantineStore, type StoredQuarantine } from './quarantine.store';
 
 /** Nova's disabled reason of a quarantined host; cancel re-enables only a host disabled with it. */
 export const QUARANTINE_REASON_PREFIX = 'vigil: quarantine';
@@ -57,9 +57,12 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
     await this.consider(e.host, e.labels.alertname ?? e.source);
   }
 
-  /** A degradation signal about `host`: quarantine it, add to its quarantine, or say why not. */
+  /**
+   * A degradation signal about `host`: quarantine it, add to its quarantine, or say why not. One decision
+   * at a time across every replica (the store's Redis lock), so a storm is counted host by host.
+   */
   consider(host: string, signal: string): Promise<QuarantineDecision> {
-    const next = this.deciding.then(() => this.decide(host, signal));
+    const next = this.deciding.then(() => this.store.exclusive(() => this.decide(host, signal)));
     this.deciding = next.catch(() => undefined);
     return next;
   }
@@ -112,18 +115,36 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
     return (await this.store.all()).sort((a, b) => a.since - b.since);
   }
 
-  /** The operator ends a quarantine: the mover stops, Nova re-enables the host if Vigil disabled it. */
-  async cancel(host: string, by: { who: string; why: string }): Promise<StoredQuarantine> {
-    const record = await this.store.get(host);
-    if (!record) throw new VigilError(ErrorCode.NOT_FOUND, `Host ${host} is not in quarantine.`);
-    await this.store.remove(host);
-    const nova = this.openstack.requireNova();
-    const service = await nova.findComputeService(host);
-    if (service?.status === 'disabled' && service.disabledReason?.startsWith(QUARANTINE_REASON_PREFIX))
-      await nova.enableService(host);
-    this.logger.warn({ host, who: by.who, why: by.why }, 'quarantine cancelled by an operator');
-    this.events?.publish({ type: 'host.quarantine-cancelled', host, data: { who: by.who, why: by.why } });
-    return record;
+  /**
+   * The operator ends a quarantine (audited: who, why, when): the mover stops, Nova re-enables the host
+   * if Vigil disabled it. Under the quarantine lock, so no replica's decision interleaves.
+   */
+  cancel(host: string, by: { who: string; why: string }): Promise<StoredQuarantine> {
+    return this.store.exclusive(async () => {
+      const record = await this.store.get(host);
+      if (!record) throw new VigilError(ErrorCode.NOT_FOUND, `Host ${host} is not in quarantine.`);
+      await this.store.remove(host);
+      await this.store.audit({
+        at: new Date().toISOString(),
+        action: 'cancel',
+        host,
+        who: by.who,
+        why: by.why,
+        signals: record.signals,
+      });
+      const nova = this.openstack.requireNova();
+      const service = await nova.findComputeService(host);
+      if (service?.status === 'disabled' && service.disabledReason?.startsWith(QUARANTINE_REASON_PREFIX))
+        await nova.enableService(host);
+      this.logger.warn({ host, who: by.who, why: by.why }, 'quarantine cancelled by an operator');
+      this.events?.publish({ type: 'host.quarantine-cancelled', host, data: { who: by.who, why: by.why } });
+      return record;
+    });
+  }
+
+  /** Operators' actions on quarantines, newest first. */
+  auditLog(): Promise<QuarantineAuditEntry[]> {
+    return this.store.auditLog();
   }
 
   /** One pass of the mover (the leader only): start live migrations off draining hosts. */
@@ -149,9 +170,13 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
     const nova = this.openstack.requireNova();
     const servers = await nova.listServersOnHost(record.host);
     if (servers.length === 0) {
-      // Re-read: a removal (cancel) between the list and here must not be undone.
-      if (!(await this.store.get(record.host))) return;
-      await this.store.put({ ...record, drainedAt: Date.now() });
+      // Re-read under the lock: a removal (cancel) or a new signal from any replica must not be undone.
+      const drained = await this.store.exclusive(async () => {
+        const current = await this.store.get(record.host);
+        if (current) await this.store.put({ ...current, drainedAt: Date.now() });
+        return current !== undefined;
+      });
+      if (!drained) return;
       this.logger.info({ host: record.host }, 'quarantined host drained: no instance left');
       this.events?.publish({ type: 'host.drained', host: record.host, data: { signals: record.signals } });
       return;
@@ -172,11 +197,15 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
         );
       }
     }
-    if (started > 0) {
-      const current = await this.store.get(record.host);
-      if (current)
-        await this.store.put({ ...current, liveMigrationsStarted: current.liveMigrationsStarted + started });
-    }
+    if (started > 0)
+      await this.store.exclusive(async () => {
+        const current = await this.store.get(record.host);
+        if (current)
+          await this.store.put({
+            ...current,
+            liveMigrationsStarted: current.liveMigrationsStarted + started,
+          });
+      });
   }
 
   private async quarantine(

@@ -40,9 +40,19 @@ export class EvacuationService {
       await this.host.settle(incidentId);
       return DONE;
     }
+    if (!(await this.d.store.abortRequested(incidentId)) && (await this.host.tiers.holds(incident, move)))
+      // A stray job (reconciliation) for a move whose restart tier has not started: the tier's release
+      // promotes this delayed job.
+      return {
+        kind: 'later',
+        afterMs: this.d.config.tiers.probeIntervalMs * 5,
+        why: 'waiting for an earlier restart tier',
+      };
     const token = await this.d.tokens.current();
     if (move.status === 'planned' && (await this.d.store.abortRequested(incidentId))) {
       await this.finish(token, incident, move, 'aborted', 'aborted by an operator before the move started');
+      // This may be the round's last move (a tier held it until the abort): end the round.
+      await this.host.settle(incidentId);
       return DONE;
     }
     const scopes = this.scopes(incident);

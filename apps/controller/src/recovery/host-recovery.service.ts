@@ -3,6 +3,7 @@ import { type IncidentRecord } from './model';
 import { type PlanStep } from './planning/plan-step';
 import { DONE, type StepResult } from './queues/contracts';
 import { disabledReason, errorMessage, type RecoveryDeps } from './recovery-deps';
+import { TierGate } from './tiers/tier-gate';
 import {
   decideHostIntake,
   type FenceMode,
@@ -22,10 +23,15 @@ const FENCE_BACKOFF_MAX_MS = 60_000;
  * ends with a checkpoint, so a restarted engine resumes without repeating a completed step.
  */
 export class HostRecoveryService {
+  /** Restart tiers: which moves may start now, and the gate jobs between tiers. */
+  readonly tiers: TierGate;
+
   constructor(
     private readonly d: RecoveryDeps,
     private readonly planning: PlanStep,
-  ) {}
+  ) {
+    this.tiers = new TierGate(d);
+  }
 
   async run(incidentId: string, round: number, signal: AbortSignal): Promise<StepResult> {
     let incident = await this.d.store.require(incidentId);
@@ -68,7 +74,8 @@ export class HostRecoveryService {
       case 'planning':
         return this.plan(token, incident);
       case 'evacuating':
-        await this.enqueueMoves(incident);
+        // The moves the current restart tier allows (all of them without tiers), in the plan's order.
+        await this.tiers.release(incident);
         await this.settle(incident.id);
         return { stop: DONE };
       case 'finished':
@@ -252,17 +259,6 @@ export class HostRecoveryService {
   private async plan(token: number, incident: IncidentRecord): Promise<PhaseResult> {
     await this.planning.apply(token, incident);
     return { next: 'evacuating' };
-  }
-
-  private async enqueueMoves(incident: IncidentRecord): Promise<void> {
-    for (const m of await this.d.store.moves(incident.id))
-      if (!isSettled(m.status))
-        // The plan's order (priority first) is the queue's: a move handed back keeps its place.
-        await this.d.scheduler.enqueue(
-          'instance.evacuate',
-          { incidentId: incident.id, instanceId: m.instanceId, round: m.round },
-          { priority: m.order + 1 },
-        );
   }
 
   /** Ends the round once every move has settled. Safe to call from every move: one caller wins the transition. */

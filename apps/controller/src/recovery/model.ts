@@ -1,4 +1,4 @@
-import { type PlannedMove, type SkippedInstance } from './planning/planner';
+import { type PlannedMove, type PlanTiers, type SkippedInstance } from './planning/planner';
 import { type NotificationOrigin, type NotificationStatus, type NotificationType } from './ports';
 import { type FenceMode, type IncidentPhase, type MoveStatus } from './workflow/state-machine';
 
@@ -23,6 +23,7 @@ export interface IncidentRecord {
     reservedHostsUsed: string[];
     skipped: SkippedInstance[];
     blocked: SkippedInstance[];
+    tiers?: PlanTiers;
   };
   createdAt: string;
   updatedAt: string;
@@ -55,6 +56,8 @@ export interface MoveRecord {
   locked: boolean;
   /** Epoch ms by which the current attempt must be confirmed; survives restarts. */
   confirmDeadline: number | null;
+  /** Restart tier (index in the plan's tiers): the move starts once the tiers before it are ready. */
+  tier?: number;
 }
 
 /** Written atomically (SET NX) before the evacuate call: the proof that this attempt may have reached Nova. */
@@ -81,4 +84,12 @@ export interface AuditEntry {
   host?: string;
   who: string;
   why: string;
+}
+
+/** An incident round's place in its restart tiers; advanced by compare-and-set (one winner per tier). */
+export interface TierProgress {
+  /** Index of the tier whose moves run now; every tier before it is ready or timed out. */
+  current: number;
+  /** When `current` started (ISO). */
+  since: string;
 }

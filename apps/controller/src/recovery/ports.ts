@@ -242,3 +242,11 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+// ---------------------------------------------------------------------------------------------------
+// Boundary to the instances themselves (restart tiers' readiness gates).
+
+/** Whether a moved instance answers; never throws (a refused, reset or timed-out connect is `false`). */
+export interface ReadinessProbe {
+  tcp(address: string, port: number, timeoutMs: number): Promise<boolean>;
+}

@@ -1,6 +1,7 @@
 import { type IncidentRecord } from './model';
 import { type RecoveryJobName } from './queues/contracts';
 import { DISABLED_REASON_PREFIX, errorMessage, type RecoveryDeps } from './recovery-deps';
+import { TierGate } from './tiers/tier-gate';
 import { isSettled, isTerminalPhase } from './workflow/state-machine';
 
 /** How far back startup reconciliation looks. */
@@ -27,12 +28,16 @@ export interface ReconcileReport {
  * locked are unlocked, and hosts forced down by Vigil without an incident are reported.
  */
 export class Reconciler {
+  private readonly tiers: TierGate;
+
   constructor(
     private readonly d: RecoveryDeps,
     private readonly jobs: PendingJobs,
     /** Starts an incident for a notification (RecoveryEngine.submit). */
     private readonly submit: (notificationId: string) => Promise<unknown>,
-  ) {}
+  ) {
+    this.tiers = new TierGate(d);
+  }
 
   async run(): Promise<ReconcileReport> {
     const report: ReconcileReport = {
@@ -96,7 +101,14 @@ export class Reconciler {
       }
       return;
     }
+    const gate = await this.tiers.pendingGate(incident, moves);
+    if (gate && !has('host.tier-gate', gate)) {
+      await this.jobs.requeue('host.tier-gate', gate);
+      report.resumedIncidents.push(incident.id);
+    }
     for (const move of moves.filter((m) => !isSettled(m.status))) {
+      // A move held for a later restart tier is started by its tier's gate, not here.
+      if (await this.tiers.holds(incident, move)) continue;
       const data = { incidentId: incident.id, instanceId: move.instanceId, round: move.round };
       if (!has('instance.evacuate', data)) {
         await this.jobs.requeue('instance.evacuate', data);

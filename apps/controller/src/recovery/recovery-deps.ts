@@ -8,6 +8,7 @@ import {
   type HostHealthView,
   type IncidentLedger,
   type OutsideReportJudge,
+  type ReadinessProbe,
   type SegmentDirectory,
 } from './ports';
 import { type NovaPacer } from './pacing/nova-pacer';
@@ -34,6 +35,8 @@ export interface RecoveryDeps {
   health: HostHealthView;
   /** Unwired: outside notifications are orders, as in Masakari. */
   outsideReports?: OutsideReportJudge;
+  /** Readiness gates of restart tiers; TCP connects from this process when absent. */
+  probe?: ReadinessProbe;
 }
 
 export function errorMessage(err: unknown): string {

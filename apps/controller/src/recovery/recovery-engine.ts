@@ -160,6 +160,8 @@ export class RecoveryEngine {
       'abort',
       'abort requested: queued moves stop, accepted moves are confirmed',
     );
+    // Moves held for a later restart tier have no job yet: released now, they stop as aborted.
+    if (incident.phase === 'evacuating') await this.hostRecovery.tiers.releaseAll(incident);
     await this.hostRecovery.settle(id);
     return this.d.store.require(id);
   }
@@ -264,6 +266,7 @@ export class RecoveryEngine {
       'host.reinstate': (data) => this.reinstateService.run(data.host, data.requestId),
       'instance.evacuate': (data, signal) =>
         this.evacuation.run(data.incidentId, data.instanceId, data.round, signal),
+      'host.tier-gate': (data) => this.hostRecovery.tiers.run(data.incidentId, data.round, data.tier),
     };
   }
 
@@ -274,6 +277,16 @@ export class RecoveryEngine {
     const incident = await this.d.store.get(d.incidentId);
     if (!incident || isTerminalPhase(incident.phase)) return;
     const token = await this.d.tokens.current();
+    if (name === 'host.tier-gate') {
+      // A gate never blocks for ever: the tiers it held start now, and the incident says why.
+      await this.d.journal.note(
+        d.incidentId,
+        'evacuate',
+        `restart tier gate failed (${err.message}): the remaining tiers start now`,
+      );
+      await this.hostRecovery.tiers.releaseAll(incident);
+      return;
+    }
     if (name === 'instance.evacuate' && d.instanceId) {
       const move = await this.d.store.getMove(d.incidentId, d.instanceId);
       if (move && !isSettled(move.status))

@@ -1,12 +1,15 @@
 import { type IncidentRecord, type MoveRecord } from '../model';
 import { type RecoveryDeps } from '../recovery-deps';
+import { type ServerView } from '../ports';
 import {
   planEvacuation,
   type HostRoom,
   type PlannedMove,
+  type PlanTiers,
   type RecoveryPlan,
   type SkippedInstance,
 } from './planner';
+import { assignTiers, parseTcpTarget, tierPolicyOf } from './restart-tiers';
 
 type NewMove = Omit<
   MoveRecord,
@@ -43,7 +46,7 @@ export class PlanStep {
         vcpus: 0,
         memoryMb: 0,
       });
-    return planEvacuation({
+    const plan = planEvacuation({
       failedHost: host,
       instances: servers,
       policy: this.d.config.policy,
@@ -51,6 +54,40 @@ export class PlanStep {
       reservedHosts,
       schedulerRoom,
     });
+    const tiers = this.tiersOf(plan, servers);
+    return tiers ? { ...plan, tiers } : plan;
+  }
+
+  /** The plan's moves in restart tiers (`recovery.tiers`), or undefined when none is configured. */
+  private tiersOf(plan: RecoveryPlan, servers: readonly ServerView[]): PlanTiers | undefined {
+    const policy = tierPolicyOf(this.d.config.tiers);
+    if (!policy) return undefined;
+    const byId = new Map(servers.map((s) => [s.id, s]));
+    const assignment = assignTiers(
+      plan.moves.map((m) => ({ id: m.instanceId, metadata: byId.get(m.instanceId)?.metadata ?? {} })),
+      policy,
+    );
+    const warnings = [...assignment.warnings];
+    const readyKey = this.d.config.tiers.readyTcpKey;
+    const order = assignment.tiers.map((t, i) => {
+      const spec = policy.tiers[i];
+      const gate = spec?.gate.kind === 'delay' ? `delay ${spec.gate.ms} ms` : (spec?.gate.kind ?? 'active');
+      return {
+        name: t.name,
+        gate,
+        timeoutMs: spec?.timeoutMs ?? 0,
+        instances: t.instanceIds.map((id) => {
+          const server = byId.get(id);
+          const readyTcp = server?.metadata[readyKey];
+          if (gate === 'tcp' && !parseTcpTarget(readyTcp))
+            warnings.push(
+              `instance ${server?.name ?? id} (tier ${t.name}): no address:port in ${readyKey}; ready once ACTIVE`,
+            );
+          return { id, name: server?.name ?? id, ...(readyTcp === undefined ? {} : { readyTcp }) };
+        }),
+      };
+    });
+    return { order, warnings };
   }
 
   /**
@@ -76,7 +113,10 @@ export class PlanStep {
         confirmDeadline: null,
       });
     };
-    for (const m of plan.moves) await write(this.planned(incident, m));
+    const tierOf = new Map(
+      (plan.tiers?.order ?? []).flatMap((t, i) => t.instances.map((inst) => [inst.id, i] as const)),
+    );
+    for (const m of plan.moves) await write({ ...this.planned(incident, m), tier: tierOf.get(m.instanceId) });
     for (const b of plan.blocked) await write(this.unmoved(incident, b, 'blocked'));
     for (const s of plan.skipped)
       if (!existing.has(s.instanceId)) await write(this.unmoved(incident, s, 'skipped'));
@@ -86,6 +126,7 @@ export class PlanStep {
       reservedHostsUsed: plan.reservedHostsUsed,
       skipped: plan.skipped,
       blocked: plan.blocked,
+      ...(plan.tiers ? { tiers: plan.tiers } : {}),
     };
     // Said before anything moves, so the incident shows the shortfall from the start.
     for (const w of plan.warnings) await this.d.journal.note(incident.id, 'plan', `capacity: ${w}`);
@@ -94,6 +135,10 @@ export class PlanStep {
       'plan',
       `${plan.moves.length} to move, ${plan.skipped.length} skipped, ${plan.blocked.length} blocked`,
     );
+    if (plan.tiers) {
+      for (const w of plan.tiers.warnings) await this.d.journal.note(incident.id, 'plan', `tiers: ${w}`);
+      await this.d.journal.note(incident.id, 'plan', `restart tiers: ${describeTiers(plan.tiers)}`);
+    }
     const primaryTargets = new Set(
       plan.moves.flatMap((m) => (m.target.kind === 'host' ? [m.target.host] : [])),
     );
@@ -144,4 +189,11 @@ export class PlanStep {
       resetToError: false,
     };
   }
+}
+
+/** `db (2; gate tcp, timeout 30 s) → app (1; gate active, timeout 60 s)`: the order an operator reads. */
+export function describeTiers(tiers: PlanTiers): string {
+  return tiers.order
+    .map((t) => `${t.name} (${t.instances.length}; gate ${t.gate}, timeout ${t.timeoutMs / 1000} s)`)
+    .join(' → ');
 }

@@ -54,6 +54,23 @@ export interface RecoveryPlan {
   /** True when every planned move fits the capacity left. */
   fits: boolean;
   warnings: string[];
+  /** Restart tiers of the moves, in order (absent when `recovery.tiers.order` is empty). */
+  tiers?: PlanTiers;
+}
+
+/** One restart tier of a plan: its moves start together, the next tier waits for its gate. */
+export interface PlanTier {
+  name: string;
+  /** `active`, `tcp` or `delay <ms> ms`. */
+  gate: string;
+  timeoutMs: number;
+  instances: { id: string; name: string; readyTcp?: string }[];
+}
+
+export interface PlanTiers {
+  order: PlanTier[];
+  /** What the tiers could not honour (unknown tier names, a `tcp` gate with no valid target). */
+  warnings: string[];
 }
 
 /** Nova states from which `evacuate` is refused (409) without a reset to error first. */

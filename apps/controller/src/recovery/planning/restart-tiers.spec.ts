@@ -1,7 +1,14 @@
-import { assignTiers, type TierPolicy, tierStep, type TierSpec } from './restart-tiers';
+import {
+  assignTiers,
+  parseTcpTarget,
+  type TierPolicy,
+  tierPolicyOf,
+  tierStep,
+  type TierSpec,
+} from './restart-tiers';
 
 const tiers: TierSpec[] = [
-  { name: 'db', gate: { kind: 'tcp', port: 5432 }, timeoutMs: 60_000 },
+  { name: 'db', gate: { kind: 'tcp' }, timeoutMs: 60_000 },
   { name: 'app', gate: { kind: 'http', port: 8080, path: '/health' }, timeoutMs: 60_000 },
   { name: 'web', gate: { kind: 'active' }, timeoutMs: 30_000 },
 ];
@@ -88,5 +95,43 @@ describe('tierStep', () => {
   });
   it('an empty tier never waits', () => {
     expect(tierStep({ ...base, instanceIds: [], tier: tiers[0] as TierSpec, now: 1_000 }).kind).toBe('next');
+  });
+});
+
+describe('tierPolicyOf', () => {
+  const config = {
+    order: [
+      { name: 'db', gate: 'tcp' as const, delayMs: 0, timeoutMs: 10 },
+      { name: 'app', gate: 'delay' as const, delayMs: 5, timeoutMs: 20 },
+    ],
+    defaultTier: '',
+    metadataKey: 'vigil:tier',
+    readyTcpKey: 'vigil:ready-tcp',
+    probeTimeoutMs: 1000,
+    probeIntervalMs: 1000,
+  };
+  it('is undefined without tiers, and defaults the default tier to the last one', () => {
+    expect(tierPolicyOf({ ...config, order: [] })).toBeUndefined();
+    expect(tierPolicyOf(config)).toMatchObject({
+      defaultTier: 'app',
+      tiers: [
+        { name: 'db', gate: { kind: 'tcp' }, timeoutMs: 10 },
+        { name: 'app', gate: { kind: 'delay', ms: 5 }, timeoutMs: 20 },
+      ],
+    });
+  });
+});
+
+describe('parseTcpTarget', () => {
+  it.each([
+    ['10.0.0.5:5432', { address: '10.0.0.5', port: 5432 }],
+    ['[fd00::5]:5432', { address: 'fd00::5', port: 5432 }],
+    ['db.internal:80', { address: 'db.internal', port: 80 }],
+    ['5432', undefined],
+    ['10.0.0.5:0', undefined],
+    ['10.0.0.5:70000', undefined],
+    [undefined, undefined],
+  ])('%s', (value, expected) => {
+    expect(parseTcpTarget(value)).toEqual(expected);
   });
 });

@@ -1,6 +1,7 @@
+import { type RestartTiersConfig } from '@vigil/config';
+
 /**
- * Restart tiers with readiness gates, the pure part (issue 21 item 1; not wired into the evacuation
- * flow yet). Which tier each moved instance belongs to, and when the next tier may start: when every
+ * Restart tiers with readiness gates, the pure part (wired by tiers/tier-gate.ts). Which tier each moved instance belongs to, and when the next tier may start: when every
  * instance of the current tier passes its tier's readiness gate, or when the tier's timeout runs out
  * (the next tier then starts anyway, and the incident must say so).
  *
@@ -17,8 +18,8 @@ export type ReadinessGate =
   | { kind: 'ports-active' }
   /** The guest agent answers (where the cloud exposes it). */
   | { kind: 'guest-agent' }
-  /** A TCP connect to the instance's address on `port` succeeds. */
-  | { kind: 'tcp'; port: number }
+  /** ACTIVE, and a TCP connect to the `address:port` the instance declares in its metadata succeeds. */
+  | { kind: 'tcp' }
   /** An HTTP GET answers `expectStatus` (default any 2xx). */
   | { kind: 'http'; port: number; path: string; expectStatus?: number }
   /** Ready a fixed time after the tier started. */
@@ -162,4 +163,30 @@ export function tierStep(args: {
   if (notReady.length === 0) return { kind: 'next', why: 'ready' };
   if (elapsed >= tier.timeoutMs) return { kind: 'next', why: 'timeout', notReady };
   return { kind: 'wait', remainingMs: tier.timeoutMs - elapsed, notReady };
+}
+
+/** The tier policy of `recovery.tiers`, or undefined when no tier is configured (everything moves at once). */
+export function tierPolicyOf(config: RestartTiersConfig): TierPolicy | undefined {
+  if (config.order.length === 0) return undefined;
+  return {
+    tiers: config.order.map((t) => ({
+      name: t.name,
+      gate: t.gate === 'delay' ? { kind: 'delay', ms: t.delayMs } : { kind: t.gate },
+      timeoutMs: t.timeoutMs,
+    })),
+    defaultTier: config.defaultTier || (config.order[config.order.length - 1]?.name ?? ''),
+    metadataKey: config.metadataKey,
+    // Nova shows an instance's server group from microversion 2.71 only; not read yet.
+    serverGroups: {},
+    dependsOn: {},
+  };
+}
+
+/** `address:port` (IPv6 in brackets: `[fd00::5]:5432`) of a `tcp` gate, or undefined when malformed. */
+export function parseTcpTarget(value: string | undefined): { address: string; port: number } | undefined {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(value?.trim() ?? '');
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  const address = match[1] ?? match[2];
+  return address && port >= 1 && port <= 65535 ? { address, port } : undefined;
 }

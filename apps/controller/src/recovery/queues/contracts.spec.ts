@@ -8,6 +8,7 @@ describe('recovery queue contracts', () => {
     'process.reenable': { incidentId: 'p1' },
     'host.reinstate': { host: 'cmp-01', requestId: 'r1' },
     'instance.evacuate': { incidentId: 'i1', instanceId: 'vm1', round: 1 },
+    'host.tier-gate': { incidentId: 'i1', round: 1, tier: 0 },
   };
 
   it.each(JOB_NAMES.map((n) => [n]))('%s: deterministic id without ":" and not an integer', (name) => {

@@ -15,6 +15,8 @@ export interface RecoveryJobs {
   'process.reenable': { incidentId: string };
   'host.reinstate': { host: string; requestId: string };
   'instance.evacuate': { incidentId: string; instanceId: string; round: number };
+  /** Waits for restart tier `tier` to be ready (or its timeout), then starts the next tier's moves. */
+  'host.tier-gate': { incidentId: string; round: number; tier: number };
 }
 export type RecoveryJobName = keyof RecoveryJobs;
 
@@ -25,6 +27,7 @@ export const JOB_QUEUE: { readonly [K in RecoveryJobName]: RecoveryQueue } = {
   'process.reenable': RecoveryQueue.Incidents,
   'host.reinstate': RecoveryQueue.Incidents,
   'instance.evacuate': RecoveryQueue.Evacuations,
+  'host.tier-gate': RecoveryQueue.Incidents,
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUE) as RecoveryJobName[];
@@ -47,6 +50,8 @@ export function jobIdOf<K extends RecoveryJobName>(name: K, data: RecoveryJobs[K
       return `host-reinstate-${part('host')}-${part('requestId')}`;
     case 'instance.evacuate':
       return `evacuate-${part('incidentId')}-${part('instanceId')}-r${part('round')}`;
+    case 'host.tier-gate':
+      return `tier-gate-${part('incidentId')}-r${part('round')}-t${part('tier')}`;
   }
   throw new Error(`no job id rule for ${String(name)}`);
 }

@@ -15,6 +15,11 @@ const schemas: { [K in RecoveryJobName]: z.ZodType<RecoveryJobs[K]> } = {
     instanceId: z.string().min(1),
     round: z.number().int().min(1),
   }),
+  'host.tier-gate': z.object({
+    incidentId: z.string().min(1),
+    round: z.number().int().min(1),
+    tier: z.number().int().min(0),
+  }),
 };
 
 /** Job payloads come from Redis: parsed at the boundary like any other input. */

@@ -5,6 +5,7 @@ import {
   type EvacuateMarker,
   type IncidentRecord,
   type MoveRecord,
+  type TierProgress,
   type TimelineEntry,
 } from '../model';
 import { type IncidentPhase } from '../workflow/state-machine';
@@ -28,6 +29,13 @@ if op == 'casphase' then
   if not cur then return 0 end
   if cjson.decode(cur)['phase'] ~= ARGV[3] then return 0 end
   redis.call('SET', KEYS[2], ARGV[4])
+  return 1
+end
+if op == 'casfield' then
+  local cur = redis.call('GET', KEYS[2])
+  if not cur then return 0 end
+  if tostring(cjson.decode(cur)[ARGV[3]]) ~= ARGV[4] then return 0 end
+  redis.call('SET', KEYS[2], ARGV[5])
   return 1
 end
 return redis.error_reply('unknown op ' .. op)
@@ -221,6 +229,29 @@ export class IncidentStore {
     const key = this.key('waiting', name);
     await withRedis(() => this.redis.set(key, String(nowMs), 'EX', 86_400, 'NX'));
     return Number((await withRedis(() => this.redis.get(key))) ?? nowMs);
+  }
+
+  /** Where an incident's round stands in its restart tiers (undefined before its first tier started). */
+  async tierProgress(incidentId: string, round: number): Promise<TierProgress | undefined> {
+    const raw = await withRedis(() => this.redis.get(this.key('tiers', incidentId, `r${round}`)));
+    return raw ? (JSON.parse(raw) as TierProgress) : undefined;
+  }
+
+  /** Records the round's first tier unless a record exists (a resumed run keeps the stored one). */
+  async startTiers(token: number, incidentId: string, round: number, progress: TierProgress): Promise<void> {
+    await this.guarded(token, this.key('tiers', incidentId, `r${round}`), 'setnx', JSON.stringify(progress));
+  }
+
+  /** Moves the round from tier `from` to `next.current`; false when another run moved it first. */
+  async advanceTier(
+    token: number,
+    incidentId: string,
+    round: number,
+    from: number,
+    next: TierProgress,
+  ): Promise<boolean> {
+    const key = this.key('tiers', incidentId, `r${round}`);
+    return (await this.guarded(token, key, 'casfield', 'current', String(from), JSON.stringify(next))) === 1;
   }
 
   /** Claims the host for one incident at a time; returns the incident already holding it, if any. */
