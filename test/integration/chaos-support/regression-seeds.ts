@@ -9,6 +9,11 @@ export const REGRESSION_ROUND_SEEDS: ReadonlyArray<{ roundSeed: number; found: s
     found:
       'power-off + Redis restart: the host.recover job failed for good with "not the leader" while the lease lapsed, the incident stayed running forever (fixed: leadership-lost hands the job back)',
   },
+  {
+    roundSeed: 3381438172,
+    found:
+      'blip cutting one host from the controller and its peers (Nova still sees it) + Nova acting then answering 500: detection confirmed the failure from peers-unreachable alone and Vigil powered the healthy host off and evacuated it (fixed: peers alone wait while Nova may still contradict them, i.e. its newest report may postdate the last heartbeat or its service list was not read; the replay is timing-dependent, evidence-timing.spec holds the decision)',
+  },
 ];
 
 /**
@@ -25,11 +30,6 @@ export const OPEN_FINDINGS: ReadonlyArray<{ roundSeed: number; found: string }> 
     roundSeed: 4206661411,
     found:
       'double power-off + Redis restart: same lapse of leadership during the outage; every later incident stayed new until the replica was restarted',
-  },
-  {
-    roundSeed: 3381438172,
-    found:
-      'blip cutting one host from the controller and its peers (Nova still sees it) + Nova acting then answering 500: detection confirmed the failure from peers-unreachable alone and Vigil powered the healthy host off and evacuated it (detection, issue 14)',
   },
   {
     roundSeed: 3172460278,
