@@ -14,6 +14,16 @@ export const REGRESSION_ROUND_SEEDS: ReadonlyArray<{ roundSeed: number; found: s
     found:
       'blip cutting one host from the controller and its peers (Nova still sees it) + Nova acting then answering 500: detection confirmed the failure from peers-unreachable alone and Vigil powered the healthy host off and evacuated it (fixed: peers alone wait while Nova may still contradict them, i.e. its newest report may postdate the last heartbeat or its service list was not read; the replay is timing-dependent, evidence-timing.spec holds the decision)',
   },
+  {
+    roundSeed: 367834535,
+    found:
+      "power-off + Redis restart right after the first evacuate calls: leadership lapsed during the outage with moves in flight; the paused evacuation worker's loop ended once they settled, and on regaining leadership run() on a worker still marked paused did nothing: incident stuck in evacuating (fixed: paused workers are resumed, and the leader's periodic pass makes workers fetch and re-enqueues work with no live job; recovery-leadership.int-spec restarts a real redis-server)",
+  },
+  {
+    roundSeed: 4206661411,
+    found:
+      'double power-off + Redis restart: same lapse of leadership during the outage; every later incident stayed new until the replica was restarted (fixed with 367834535)',
+  },
 ];
 
 /**
@@ -21,16 +31,6 @@ export const REGRESSION_ROUND_SEEDS: ReadonlyArray<{ roundSeed: number; found: s
  * sight). Each replays from its round seed; some depend on what earlier rounds left behind.
  */
 export const OPEN_FINDINGS: ReadonlyArray<{ roundSeed: number; found: string }> = [
-  {
-    roundSeed: 367834535,
-    found:
-      'power-off + Redis restart right after the first evacuate calls: the leader stepped down during the outage and came back; its resumed BullMQ workers never fetched again and the four moves never ran: incident stuck in evacuating; replacing the paused workers on regaining leadership did not cure it (soak run 4 still found incidents left new/running), so it was reverted',
-  },
-  {
-    roundSeed: 4206661411,
-    found:
-      'double power-off + Redis restart: same lapse of leadership during the outage; every later incident stayed new until the replica was restarted',
-  },
   {
     roundSeed: 3172460278,
     found:
