@@ -3,13 +3,33 @@ import { FakeFencingDriver } from '@vigil/fencing';
 import { createRedisClient, type Redis } from '@vigil/redis';
 import { waitFor } from '@vigil/testing';
 import { LEADERSHIP_LOST } from '../../apps/controller/src/recovery/ports';
-import { RecoveryRuntime } from '../../apps/controller/src/recovery/recovery-runtime';
+import { RecoveryRuntime, type RecoveryPorts } from '../../apps/controller/src/recovery/recovery-runtime';
 import {
   KEY_PREFIX,
   type RecoveryHarness,
   startHarness,
   testRecoveryConfig,
 } from './recovery-support/harness';
+
+/** A runtime over the harness's Redis; its connections are collected in `clients` for the test to close. */
+function runtimeOn(
+  h: RecoveryHarness,
+  ports: RecoveryPorts,
+  clients: Redis[],
+  config = testRecoveryConfig(),
+): RecoveryRuntime {
+  return new RecoveryRuntime({
+    config,
+    keyPrefix: KEY_PREFIX,
+    logger: h.logger,
+    connect: (role) => {
+      const c = createRedisClient({ url: h.redis.url, password: h.redis.password }, role);
+      clients.push(c);
+      return c;
+    },
+    ports,
+  });
+}
 
 // Found by the chaos soak (round seed 3955380450: power-off + Redis restart): while Redis restarted the
 // leader's lease lapsed, a step failed with "not the leader", BullMQ failed the job for good and the
@@ -49,17 +69,7 @@ describe('recovery: a step that fails because leadership lapsed is resumed, not 
             )
           : Promise.resolve(1),
     };
-    runtime = new RecoveryRuntime({
-      config: testRecoveryConfig(),
-      keyPrefix: KEY_PREFIX,
-      logger: h.logger,
-      connect: (role) => {
-        const c = createRedisClient({ url: h.redis.url, password: h.redis.password }, role);
-        clients.push(c);
-        return c;
-      },
-      ports,
-    });
+    runtime = runtimeOn(h, ports, clients);
     await runtime.start();
     const id = await h.notify('ld-01', { event: 'STOPPED' }, { origin: 'vigil-detection' });
     await runtime.engine.submit(id);
@@ -127,17 +137,7 @@ describe('recovery after a Redis restart: incidents submitted around it finish',
   async function start(lease: HandLease, reconcileIntervalMs = 600_000): Promise<RecoveryRuntime> {
     const { ports } = h.ports();
     ports.tokens = lease.source;
-    runtime = new RecoveryRuntime({
-      config: testRecoveryConfig({ reconcileIntervalMs }),
-      keyPrefix: KEY_PREFIX,
-      logger: h.logger,
-      connect: (role) => {
-        const c = createRedisClient({ url: h.redis.url, password: h.redis.password }, role);
-        clients.push(c);
-        return c;
-      },
-      ports,
-    });
+    runtime = runtimeOn(h, ports, clients, testRecoveryConfig({ reconcileIntervalMs }));
     await runtime.start();
     return runtime;
   }
