@@ -8,12 +8,8 @@ import { OPEN_FINDINGS, REGRESSION_ROUND_SEEDS } from './chaos-support/regressio
 
 const SEED = Number(process.env.VIGIL_CHAOS_SEED ?? 20261125);
 const ROUNDS = 6;
-/**
- * Left out of the suite's short run while the soak's open finding stands (a Redis restart can leave the
- * leader's recovery stalled: OPEN_FINDINGS); `npm run bench -- chaos` keeps every disruption. The
- * "not the leader" job failure it first exposed is proven fixed by recovery-leadership.int-spec.
- */
-const EXCLUDED = ['redis-restart'] as const;
+/** Every disruption takes part: the Redis-restart stall (seeds 367834535, 4206661411) is fixed. */
+const EXCLUDED = [] as const;
 
 // Two controller replicas on one Redis over the cloud-sim, under seeded chaos (the short run of the
 // soak that `npm run bench -- chaos` runs a thousand rounds of): each round a host fails in some way

@@ -58,6 +58,23 @@ describe('detection incident opener', () => {
     expect(record).toMatchObject({ status: 'new', origin: 'vigil-detection' });
   });
 
+  it('a new failure of a host that heartbeated after its incident stopped in error opens a new incident', async () => {
+    await enrol();
+    const now = Date.now();
+    const first = await opener().openHostFailure('cmp-01', failed(1, now));
+    // Fencing failed (hung BMC): the incident waits in error for its periodic retry. The host comes
+    // back, heartbeats, and fails again inside the duplicate window (chaos seed 3172460278).
+    await notifications().updateStatus(first, 'error');
+    await new Promise((r) => setTimeout(r, 20));
+    const verdict = { ...failed(2, now + 30_000), evidence: { lastHeartbeatAt: Date.now() } };
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await opener().openHostFailure('cmp-01', verdict);
+    expect(second).not.toBe(first);
+    expect(await notifications().get(second)).toMatchObject({ status: 'new', origin: 'vigil-detection' });
+    // Asked again for that same failure: the new incident, not a third one.
+    expect(await opener().openHostFailure('cmp-01', verdict)).toBe(second);
+  });
+
   it('a host on maintenance with no open incident is refused, not answered with an old incident', async () => {
     const { segment, host } = await enrol();
     const first = await opener().openHostFailure('cmp-01', failed(1, Date.now()));

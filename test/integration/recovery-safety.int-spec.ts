@@ -129,6 +129,30 @@ describe('recovery: fencing, intake, Nova faults and reinstate', () => {
     expect(h.os.nova.evacuateCalls(vm.id)).toBe(1);
   });
 
+  // Chaos seed 3172460278: an incident stopped in error at fencing (hung BMC, never isolated), the
+  // host came back heartbeating, then failed again. Detection's new failure (a new generation) must
+  // be recovered by a new incident, not absorbed by the stale one waiting for its periodic retry.
+  it("detection's next failure of a host supersedes its incident left in error (the host came back in between)", async () => {
+    await h.segment('auto', [{ name: 'sp-01' }, { name: 'sp-02' }]);
+    const bmc = new FakeFencingDriver('on');
+    bmc.behave({ failWith: { code: ErrorCode.BMC_UNREACHABLE } });
+    h.fencers.set('sp-01', bmc);
+    const vm = h.os.nova.model.addServer({ host: 'sp-01', name: 'sp-vm' });
+    h.os.nova.model.setAlive('sp-01', false);
+    const stale = await h.notify('sp-01', { event: 'STOPPED' }, { origin: 'vigil-detection' });
+    await engine.runtime.engine.submit(stale);
+    expect(await waitStatus(stale, 'error')).toBe('error');
+
+    bmc.behave({});
+    const again = await h.notify('sp-01', { event: 'STOPPED' }, { origin: 'vigil-detection' });
+    await engine.runtime.engine.submit(again);
+    expect(await waitStatus(again, 'finished', 'ignored', 'error', 'failed')).toBe('finished');
+    expect(await statusOf(stale)).toBe('failed');
+    const old = await engine.runtime.engine.detail(stale);
+    expect(old.incident.reason).toContain(`superseded by incident ${again}`);
+    expect(h.os.nova.evacuateCalls(vm.id)).toBe(1);
+  });
+
   it('Nova 503, a hung evacuate and a lost reply are recovered without a second evacuate', async () => {
     await h.segment('auto', [{ name: 'nf-01' }, { name: 'nf-02' }]);
     h.fencers.set('nf-01', new FakeFencingDriver('on'));

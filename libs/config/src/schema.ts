@@ -436,6 +436,8 @@ export const recoverySchema = z
     maxRounds: z.number().int().min(1).default(2),
     /** BullMQ job lock (and stalled-job check interval): a job whose worker died (controller SIGKILLed) is taken over by another worker after one to two of these, in ms. Default 10000. */
     jobLockMs: z.number().int().min(1000).default(10_000),
+    /** The leader's periodic reconciliation: work with no live job (a notification without incident, an incident or move without its job) is enqueued again, and the workers are made to fetch, in ms. Default 15000. */
+    reconcileIntervalMs: z.number().int().min(500).default(15_000),
     /** A returning host must report healthy this long before `reinstate` proceeds, in ms. Default 300000. */
     probationMs: z.number().int().min(0).default(300_000),
     /** How long `reinstate` waits for Nova to report the service up after force-down is unset, in ms. Default 120000. */

@@ -219,7 +219,10 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
         bmc: probed.bmc.get(name) ?? 'unknown',
         ...(probed.nova
           ? { nova: { ...(track ? { track } : {}), ...(offsetMaxMs !== undefined ? { offsetMaxMs } : {}) } }
-          : {}),
+          : this.ports.probe
+            ? // Asked and not answered: not "no report" (that would read as a missed one), just unknown.
+              { nova: { ...(track ? { track } : {}), unread: true } }
+            : {}),
       });
     }
     const evaluated = evaluate({

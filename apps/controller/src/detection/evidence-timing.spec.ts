@@ -91,97 +91,108 @@ describe('parseNovaTime', () => {
 });
 
 describe('Nova liveness from updated_at (Nova 1 h ahead of us)', () => {
-  const cases: Array<{ name: string; now: number; ledger: NovaReportLedger; says: string; nova?: boolean }> =
-    [
-      {
-        name: 'one read after the silence, last report 2 s before the heartbeat → neutral (next report not yet due)',
-        now: LAST_HB + 4000,
-        ledger: readLists([{ at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 }]),
-        says: 'neutral',
-      },
-      {
-        name: 'updated_at advanced after a read made after the last heartbeat → alive (our path broke)',
-        now: LAST_HB + 14_000,
-        ledger: readLists([
-          { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
-          { at: LAST_HB + 9000, h: LAST_HB + 8000, other: LAST_HB + 8500 },
-        ]),
-        says: 'alive',
-      },
-      {
-        name: 'advance seen, but the previous read was before the last heartbeat → not alive evidence',
-        now: LAST_HB + 4000,
-        ledger: readLists([
-          { at: LAST_HB - 500, h: LAST_HB - 8000, other: LAST_HB - 600 },
-          { at: LAST_HB + 3500, h: LAST_HB - 1000, other: LAST_HB + 3000 },
-        ]),
-        says: 'neutral',
-      },
-      {
-        name: 'no report for cadence + tolerance after the last one → dead, while state still says up',
-        now: LAST_HB + 14_000,
-        ledger: readLists([
-          { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
-          { at: LAST_HB + 13_500, h: LAST_HB - 2000, other: LAST_HB + 13_000 },
-        ]),
-        says: 'dead',
-      },
-      {
-        name: 'learnt cadence (2 s steps) makes a missed report dead sooner than the 10 s fallback',
-        now: LAST_HB + 8000,
-        ledger: readLists([
-          { at: LAST_HB - 3900, h: LAST_HB - 4000, other: LAST_HB - 4000 },
-          { at: LAST_HB - 1900, h: LAST_HB - 2000, other: LAST_HB - 2000 },
-          { at: LAST_HB + 7500, h: LAST_HB - 2000, other: LAST_HB + 7400 },
-        ]),
-        says: 'dead',
-      },
-      {
-        // Seen on a real cloud: lists are read only while some host is silent, so after one incident
-        // the step between two episodes' reads looked like a ~50 s cadence and a hang waited for Nova.
-        name: 'a step across two silent episodes (reads minutes apart) teaches no cadence: the 10 s fallback stands → dead',
-        now: LAST_HB + 14_000,
-        ledger: readLists([
-          { at: LAST_HB - 120_000, h: LAST_HB - 125_000, other: LAST_HB - 120_500 },
-          { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
-        ]),
-        says: 'dead',
-      },
-      {
-        name: 'an advance after the last heartbeat, then reports stop: the missed report is fresher → dead',
-        now: LAST_HB + 25_000,
-        ledger: readLists([
-          { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
-          { at: LAST_HB + 9000, h: LAST_HB + 8000, other: LAST_HB + 8500 },
-          { at: LAST_HB + 24_500, h: LAST_HB + 8000, other: LAST_HB + 24_000 },
-        ]),
-        says: 'dead',
-      },
-      {
-        name: 'forced_down (Vigil or an operator) with a recent report → neutral, says nothing about the host',
-        now: LAST_HB + 4000,
-        ledger: readLists([
-          { at: LAST_HB + 3500, h: LAST_HB - 1000, other: LAST_HB + 3000, forcedDown: true, state: 'down' },
-        ]),
-        says: 'neutral',
-      },
-      {
-        name: "Nova's own state down (service_down_time passed, not forced) → dead",
-        now: LAST_HB + 4000,
-        ledger: readLists([{ at: LAST_HB + 3500, h: LAST_HB - 1000, other: LAST_HB + 3000, state: 'down' }]),
-        says: 'dead',
-      },
-      {
-        name: 'nova-compute already failed at the last heartbeat → its silence is no evidence',
-        now: LAST_HB + 30_000,
-        ledger: readLists([
-          { at: LAST_HB + 3500, h: LAST_HB - 40_000, other: LAST_HB + 3000, state: 'down' },
-        ]),
-        says: 'neutral',
-        nova: false,
-      },
-    ];
-  it.each(cases)('$name', ({ now, ledger, says, nova }) => {
+  const cases: Array<{
+    name: string;
+    now: number;
+    ledger: NovaReportLedger;
+    says: string;
+    nova?: boolean;
+    mayBeAlive?: boolean;
+  }> = [
+    {
+      name: 'one read after the silence, last report 2 s before the heartbeat → neutral (next report not yet due)',
+      now: LAST_HB + 4000,
+      ledger: readLists([{ at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 }]),
+      says: 'neutral',
+    },
+    {
+      name: 'updated_at advanced after a read made after the last heartbeat → alive (our path broke)',
+      now: LAST_HB + 14_000,
+      ledger: readLists([
+        { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
+        { at: LAST_HB + 9000, h: LAST_HB + 8000, other: LAST_HB + 8500 },
+      ]),
+      says: 'alive',
+    },
+    {
+      name: 'one read after the silence, report possibly written after the last heartbeat → neutral, may be alive',
+      now: LAST_HB + 1800,
+      ledger: readLists([{ at: LAST_HB + 1600, h: LAST_HB + 200, other: LAST_HB + 1500 }]),
+      says: 'neutral',
+      mayBeAlive: true,
+    },
+    {
+      name: 'advance seen, but the previous read was before the last heartbeat → not alive evidence',
+      now: LAST_HB + 4000,
+      ledger: readLists([
+        { at: LAST_HB - 500, h: LAST_HB - 8000, other: LAST_HB - 600 },
+        { at: LAST_HB + 3500, h: LAST_HB - 1000, other: LAST_HB + 3000 },
+      ]),
+      says: 'neutral',
+    },
+    {
+      name: 'no report for cadence + tolerance after the last one → dead, while state still says up',
+      now: LAST_HB + 14_000,
+      ledger: readLists([
+        { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
+        { at: LAST_HB + 13_500, h: LAST_HB - 2000, other: LAST_HB + 13_000 },
+      ]),
+      says: 'dead',
+    },
+    {
+      name: 'learnt cadence (2 s steps) makes a missed report dead sooner than the 10 s fallback',
+      now: LAST_HB + 8000,
+      ledger: readLists([
+        { at: LAST_HB - 3900, h: LAST_HB - 4000, other: LAST_HB - 4000 },
+        { at: LAST_HB - 1900, h: LAST_HB - 2000, other: LAST_HB - 2000 },
+        { at: LAST_HB + 7500, h: LAST_HB - 2000, other: LAST_HB + 7400 },
+      ]),
+      says: 'dead',
+    },
+    {
+      // Seen on a real cloud: lists are read only while some host is silent, so after one incident
+      // the step between two episodes' reads looked like a ~50 s cadence and a hang waited for Nova.
+      name: 'a step across two silent episodes (reads minutes apart) teaches no cadence: the 10 s fallback stands → dead',
+      now: LAST_HB + 14_000,
+      ledger: readLists([
+        { at: LAST_HB - 120_000, h: LAST_HB - 125_000, other: LAST_HB - 120_500 },
+        { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
+      ]),
+      says: 'dead',
+    },
+    {
+      name: 'an advance after the last heartbeat, then reports stop: the missed report is fresher → dead',
+      now: LAST_HB + 25_000,
+      ledger: readLists([
+        { at: LAST_HB + 3500, h: LAST_HB - 2000, other: LAST_HB + 3000 },
+        { at: LAST_HB + 9000, h: LAST_HB + 8000, other: LAST_HB + 8500 },
+        { at: LAST_HB + 24_500, h: LAST_HB + 8000, other: LAST_HB + 24_000 },
+      ]),
+      says: 'dead',
+    },
+    {
+      name: 'forced_down (Vigil or an operator) with a recent report → neutral, says nothing about the host',
+      now: LAST_HB + 4000,
+      ledger: readLists([
+        { at: LAST_HB + 3500, h: LAST_HB - 1000, other: LAST_HB + 3000, forcedDown: true, state: 'down' },
+      ]),
+      says: 'neutral',
+    },
+    {
+      name: "Nova's own state down (service_down_time passed, not forced) → dead",
+      now: LAST_HB + 4000,
+      ledger: readLists([{ at: LAST_HB + 3500, h: LAST_HB - 1000, other: LAST_HB + 3000, state: 'down' }]),
+      says: 'dead',
+    },
+    {
+      name: 'nova-compute already failed at the last heartbeat → its silence is no evidence',
+      now: LAST_HB + 30_000,
+      ledger: readLists([{ at: LAST_HB + 3500, h: LAST_HB - 40_000, other: LAST_HB + 3000, state: 'down' }]),
+      says: 'neutral',
+      nova: false,
+    },
+  ];
+  it.each(cases)('$name', ({ now, ledger, says, nova, mayBeAlive }) => {
     const j = judgeNovaReports({
       track: ledger.services.get('h'),
       offsetMaxMs: clockOffsetMaxMs(ledger),
@@ -192,6 +203,7 @@ describe('Nova liveness from updated_at (Nova 1 h ahead of us)', () => {
       toleranceMs: settings.novaReportToleranceMs,
     });
     expect(j.says).toBe(says);
+    expect(j.says === 'neutral' && j.mayBeAlive === true).toBe(mayBeAlive ?? false);
   });
 
   it('bounds our clock − Nova clock from above by read time − newest updated_at', () => {
@@ -316,6 +328,84 @@ describe('fused verdicts: evidence × timing', () => {
   ];
   it.each(cases)('$name', ({ o, reporters, verdict }) => {
     expect(fuse(LAST_HB + 10_000 - 5500, o, reporters).verdict).toBe(verdict);
+  });
+
+  // Round seed 3381438172: a blip cut the host from the controller and its peers while nova-compute
+  // kept reporting, and Nova's service list failed some reads (Nova acting then answering 500).
+  // Peers alone confirmed and the healthy host was powered off.
+  describe('a host cut from the controller and its peers, still reporting to Nova', () => {
+    const now = LAST_HB + 1900;
+    const freshNova = readLists([{ at: LAST_HB + 1600, h: LAST_HB + 200, other: LAST_HB + 1500 }]);
+    const staleNova = readLists([{ at: LAST_HB + 1600, h: LAST_HB - 2000, other: LAST_HB + 1500 }]);
+    const peersCut = [
+      reporter('p1', LAST_HB + 1800, [{ host: 'h', reachable: false, ageMs: 600 }]),
+      reporter('p2', LAST_HB + 1800, [{ host: 'h', reachable: false, ageMs: 700 }]),
+    ];
+    const cases: Array<{ name: string; o: HostObservation; verdict: string }> = [
+      {
+        name: 'Nova up, updated_at possibly after the last heartbeat → peers alone do not confirm',
+        o: target({ probes: { bmc: 'on', nova: novaOf(freshNova) } }),
+        verdict: 'undecided',
+      },
+      {
+        name: 'Nova did not answer this sweep → peers alone do not confirm',
+        o: target({ probes: { bmc: 'on', nova: { unread: true } } }),
+        verdict: 'undecided',
+      },
+      {
+        name: 'Nova did not answer, its last list showed the service forced down → peers confirm',
+        o: target({
+          probes: {
+            bmc: 'on',
+            nova: {
+              ...novaOf(
+                readLists([
+                  { at: LAST_HB + 1600, h: LAST_HB - 500, other: LAST_HB + 1500, forcedDown: true },
+                ]),
+              ),
+              unread: true,
+            },
+          },
+        }),
+        verdict: 'dead',
+      },
+      {
+        name: "Nova's newest report is older than the last heartbeat → peers confirm (as before)",
+        o: target({ probes: { bmc: 'on', nova: novaOf(staleNova) } }),
+        verdict: 'dead',
+      },
+      {
+        name: 'BMC reads Off → dead, whatever Nova may still say',
+        o: target({ probes: { bmc: 'off', nova: novaOf(freshNova) } }),
+        verdict: 'dead',
+      },
+      {
+        name: 'a Masakari STOPPED besides the peers → dead (outside evidence, not the same network view)',
+        o: target({
+          probes: { bmc: 'on', nova: { unread: true } },
+          evidence: [{ kind: 'masakari-host-stopped', at: LAST_HB + 1000 }],
+        }),
+        verdict: 'dead',
+      },
+    ];
+    it.each(cases)('$name', ({ o, verdict }) => {
+      expect(fuse(now, o, peersCut).verdict).toBe(verdict);
+    });
+
+    it('confirms once the report Nova owed is overdue', () => {
+      const later = LAST_HB + 200 + 10_000 + 5_000 + 500;
+      const stillCut = [
+        reporter('p1', later - 100, [{ host: 'h', reachable: false, ageMs: 600 }]),
+        reporter('p2', later - 100, [{ host: 'h', reachable: false, ageMs: 700 }]),
+      ];
+      const ledger = readLists([
+        { at: LAST_HB + 1600, h: LAST_HB + 200, other: LAST_HB + 1500 },
+        { at: later - 200, h: LAST_HB + 200, other: later - 300 },
+      ]);
+      const f = fuse(later, target({ probes: { bmc: 'on', nova: novaOf(ledger) } }), stillCut);
+      expect(f.verdict).toBe('dead');
+      expect(f.dead).toEqual(['nova-report-missed', 'peers-unreachable:2/2']);
+    });
   });
 
   it('explains every item with its age relative to the last heartbeat', () => {

@@ -60,6 +60,8 @@ export type Fusion = {
  *    host runs, our path to it broke;
  *  - Nova's reports advancing after the last heartbeat win too, unless the BMC now reads Off (read
  *    this sweep, so fresher than any Nova report);
+ *  - peers alone never confirm while Nova may still contradict them: its newest report may have
+ *    been written after the last heartbeat (its next one not overdue), or it did not answer;
  *  - otherwise `minEvidence` dead sources confirm the failure.
  * Nova's `state: up` is no evidence at all: it only says the last report is younger than
  * service_down_time, which stays true for a minute after the host died.
@@ -89,12 +91,25 @@ export function fuseEvidence(args: {
     if (bmc === 'off') dead.push('bmc-power-off');
   }
 
-  if (uses.has('nova') && o.probes?.nova) {
+  // Nova may still say the host runs: its newest report may postdate the last heartbeat, or it did
+  // not answer this sweep. Then a network view alone (peers) must not confirm (see below).
+  let novaMayContradict = false;
+  const novaComputeWasOk = o.heartbeat?.components['nova-compute']?.state !== 'failed';
+  if (uses.has('nova') && o.probes?.nova?.unread) {
+    const track = o.probes.nova.track;
+    novaMayContradict = novaComputeWasOk && track?.forcedDown !== true && track?.state !== 'down';
+    items.push({
+      source: 'nova',
+      says: 'neutral',
+      label: 'Nova: service list not read',
+      why: 'GET /os-services failed or timed out this sweep: Nova can neither confirm nor deny',
+    });
+  } else if (uses.has('nova') && o.probes?.nova) {
     const j = judgeNovaReports({
       track: o.probes.nova.track,
       offsetMaxMs: o.probes.nova.offsetMaxMs,
       lastHeartbeatAt,
-      novaComputeWasOk: o.heartbeat?.components['nova-compute']?.state !== 'failed',
+      novaComputeWasOk,
       now,
       fallbackCadenceMs: settings.novaReportIntervalMs,
       toleranceMs: settings.novaReportToleranceMs,
@@ -109,6 +124,7 @@ export function fuseEvidence(args: {
       why: j.why,
     });
     if (j.says === 'dead') dead.push('nova-report-missed');
+    if (j.says === 'neutral' && j.mayBeAlive) novaMayContradict = true;
   }
 
   if (uses.has('peers') && witnesses.length > 0) {
@@ -140,6 +156,10 @@ export function fuseEvidence(args: {
   const novaSeesIt = aliveItems.some((i) => i.source === 'nova');
   if (peerSeesIt) return { verdict: 'alive-elsewhere', dead, alive, items };
   if (novaSeesIt && bmc !== 'off') return { verdict: 'alive-elsewhere', dead, alive, items };
+  // Peers share the host's network: a host cut from the controller and from its peers looks dead to
+  // all of them while nova-compute, on another path, still reports. So peers alone wait for Nova.
+  const peersOnly = dead.length > 0 && dead.every((d) => d.startsWith('peers-unreachable'));
+  if (peersOnly && novaMayContradict) return { verdict: 'undecided', dead, alive, items };
   if (dead.length >= policy.minEvidence) return { verdict: 'dead', dead, alive, items };
   return { verdict: 'undecided', dead, alive, items };
 }

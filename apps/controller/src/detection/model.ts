@@ -71,8 +71,11 @@ export interface PeerSighting {
 export interface ProbeResults {
   /** Read during this sweep. */
   bmc: 'on' | 'off' | 'unknown';
-  /** What the service lists read so far know of the host's nova-compute reports; absent = Nova not read. */
-  nova?: { track?: NovaReportTrack; offsetMaxMs?: number };
+  /**
+   * What the service lists read so far know of the host's nova-compute reports; absent = Nova not
+   * asked (no probe). `unread`: Nova was asked this sweep and did not answer (error or timeout).
+   */
+  nova?: { track?: NovaReportTrack; offsetMaxMs?: number; unread?: boolean };
 }
 
 /** One piece of evidence about a silent host, with when it was observed (our clock) and what it says. */

@@ -142,7 +142,17 @@ export function clockOffsetMaxMs(ledger: NovaReportLedger): number | undefined {
 export type NovaReportJudgement =
   | { says: 'alive'; observedAt: number; why: string }
   | { says: 'dead'; observedAt: number; why: string }
-  | { says: 'neutral'; observedAt?: number; why: string };
+  | {
+      says: 'neutral';
+      observedAt?: number;
+      why: string;
+      /**
+       * Nova's newest report of this service may have been written after the host's last heartbeat,
+       * and its next one is not overdue yet: Nova may still say the host runs. Peers alone must not
+       * confirm meanwhile (a host cut from the controller and its peers still reports to Nova).
+       */
+      mayBeAlive?: true;
+    };
 
 export interface NovaJudgeArgs {
   track: NovaReportTrack | undefined;
@@ -197,6 +207,15 @@ export function judgeNovaReports(a: NovaJudgeArgs): NovaReportJudgement {
       says: 'neutral',
       observedAt: t.firstReadAt,
       why: 'forced_down (set by Vigil or an operator): says nothing about the host',
+    };
+  // `writtenBy` is the latest moment the report can have been written: at or after the last
+  // heartbeat, it may be fresher than our silence (Nova's clock allows no tighter placement).
+  if (writtenBy >= a.lastHeartbeatAt)
+    return {
+      says: 'neutral',
+      observedAt: t.firstReadAt,
+      why: `service up, updated_at possibly written after the last heartbeat; next report due ${secs(nextDue - a.now)} from now`,
+      mayBeAlive: true,
     };
   return {
     says: 'neutral',

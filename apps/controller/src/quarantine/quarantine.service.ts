@@ -161,6 +161,10 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
           this.logger.warn({ err, host: record.host }, 'quarantine mover: pass failed; next pass retries'),
         );
       }
+    } catch (err) {
+      // Called from a timer: a rejection here (Redis restarting) was unhandled and ended the process
+      // (chaos soak: both replicas exited during a Redis restart).
+      this.logger.warn({ err: String(err) }, 'quarantine mover: pass failed; next pass retries');
     } finally {
       this.moving = false;
     }

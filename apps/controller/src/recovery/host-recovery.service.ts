@@ -109,7 +109,13 @@ export class HostRecoveryService {
   private async intake(token: number, incident: IncidentRecord): Promise<PhaseResult> {
     const notification = await this.d.ledger.getNotification(incident.id);
     if (!notification) return this.fail(token, incident, 'received', 'notification no longer exists', true);
-    const holder = await this.d.store.claimHost(incident.host, incident.id);
+    let holder = await this.d.store.claimHost(incident.host, incident.id);
+    if (
+      holder &&
+      notification.origin === 'vigil-detection' &&
+      (await this.supersede(token, holder, incident))
+    )
+      holder = await this.d.store.claimHost(incident.host, incident.id);
     if (holder) {
       // Masakari's complaint "the same host recovered twice": one workflow per host at a time.
       incident.status = 'ignored';
@@ -315,6 +321,34 @@ export class HostRecoveryService {
         { delayMs: this.d.config.errorRetryDelayMs },
       );
     else await this.d.store.releaseHost(next.host, incidentId);
+  }
+
+  /**
+   * Detection opens one incident per failure generation, and a new generation means the host was seen
+   * alive in between. So an incident still holding the host in `error` (waiting for its periodic retry)
+   * is about an earlier failure the host outlived: it stops as `failed`, saying so, and the new incident
+   * takes the host (chaos seed 3172460278). An incident that is running keeps the host.
+   */
+  private async supersede(token: number, holderId: string, incident: IncidentRecord): Promise<boolean> {
+    const holder = await this.d.store.get(holderId);
+    if (!holder || holder.phase !== 'error') return false;
+    const reason =
+      `superseded by incident ${incident.id}: ${incident.host} heartbeated again after this incident ` +
+      `stopped in error (${holder.reason ?? 'no reason'}), then failed again`;
+    const next: IncidentRecord = {
+      ...holder,
+      phase: 'failed',
+      status: 'failed',
+      reason,
+      updatedAt: this.d.journal.iso(),
+      finishedAt: this.d.journal.iso(),
+    };
+    if (!(await this.d.store.transition(token, 'error', next))) return false;
+    await this.d.journal.note(holderId, 'finish', `failed: ${reason}`);
+    await this.d.journal.publish(next);
+    await this.d.store.releaseHost(incident.host, holderId);
+    await this.d.journal.note(incident.id, 'intake', `supersedes incident ${holderId} (left in error)`);
+    return true;
   }
 
   /** `error` with a reason; Masakari's periodic retry runs it once more (auto), then `failed`. */

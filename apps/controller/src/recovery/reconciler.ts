@@ -24,8 +24,10 @@ export interface ReconcileReport {
 }
 
 /**
- * Startup reconciliation: incidents in progress without a live job are resumed, instances Vigil left
- * locked are unlocked, and hosts forced down by Vigil without an incident are reported.
+ * Reconciliation, at startup, on every gain of leadership and periodically on the leader: incidents in
+ * progress without a live job are resumed, instances Vigil left locked are unlocked, and (not in the
+ * periodic pass) hosts forced down by Vigil without an incident are reported. Safe to repeat: jobs have
+ * deterministic ids and their handlers return at once for settled work.
  */
 export class Reconciler {
   private readonly tiers: TierGate;
@@ -39,7 +41,11 @@ export class Reconciler {
     this.tiers = new TierGate(d);
   }
 
-  async run(): Promise<ReconcileReport> {
+  /**
+   * `periodic`: the leader's regular pass (recovery.reconcileIntervalMs) rather than a start or a gain
+   * of leadership. It resumes the same work but leaves the forced-down report (a Nova call) to those.
+   */
+  async run(options: { periodic?: boolean } = {}): Promise<ReconcileReport> {
     const report: ReconcileReport = {
       startedNotifications: [],
       resumedIncidents: [],
@@ -66,6 +72,11 @@ export class Reconciler {
           'reconciliation of an incident failed',
         );
       }
+    }
+    if (options.periodic) {
+      if (Object.values(report).some((v: string[]) => v.length > 0))
+        this.d.logger.warn(report, 'recovery reconciled: work without a live job was resumed');
+      return report;
     }
     await this.findOrphanForcedDown(incidents, report);
     if (Object.values(report).some((v: string[]) => v.length > 0))

@@ -67,6 +67,9 @@ export class RecoveryRuntime {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private started = false;
+  private closed = false;
+  private passTimer: NodeJS.Timeout | undefined;
+  private readonly reconcileIntervalMs: number;
 
   constructor(options: RecoveryRuntimeOptions) {
     const clock = options.ports.clock ?? systemClock;
@@ -108,6 +111,7 @@ export class RecoveryRuntime {
     this.reconciler = new Reconciler(deps, queues, (id) => this.engine.submit(id));
     this.tokens = options.ports.tokens;
     this.logger = options.logger;
+    this.reconcileIntervalMs = options.config.reconcileIntervalMs;
   }
 
   /**
@@ -119,6 +123,7 @@ export class RecoveryRuntime {
     const leaderAware = tokens.onChange !== undefined;
     this.queues.start(this.engine.handlers(), this.engine.onFinalFailure, { run: !leaderAware });
     this.started = true;
+    this.schedulePass();
     if (!leaderAware) return this.reconcile();
     tokens.onChange?.((leading) => {
       const change = leading
@@ -156,8 +161,40 @@ export class RecoveryRuntime {
     }
   }
 
+  /**
+   * The leader's periodic pass. Leadership changes and Redis restarts are edges a replica can miss or
+   * half-handle (a gain while Redis was still down, a worker whose loop ended while paused): the pass is
+   * level-triggered instead. On the leader it makes every worker fetch, then reconciles once; a failure
+   * waits for the next pass.
+   */
+  private schedulePass(): void {
+    if (this.closed) return;
+    this.passTimer = setTimeout(() => {
+      this.periodicPass()
+        .catch((err: unknown) =>
+          this.logger.warn(
+            { err: errorMessage(err) },
+            'periodic recovery reconciliation failed; retried next pass',
+          ),
+        )
+        .finally(() => this.schedulePass());
+    }, this.reconcileIntervalMs);
+    this.passTimer.unref();
+  }
+
+  private async periodicPass(): Promise<void> {
+    if (this.closed || !(this.tokens.isLeader?.() ?? true)) return;
+    if (!this.queues.fetching) {
+      this.logger.warn('recovery workers were not fetching on the leader: resumed');
+      await this.queues.runWorkers();
+    }
+    await this.reconciler.run({ periodic: true });
+  }
+
   /** Graceful: in-flight jobs reach a safe point and are handed back (delayed) or finish. */
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.passTimer);
     if (this.started) await this.queues.close();
   }
 }

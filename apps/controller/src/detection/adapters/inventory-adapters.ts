@@ -60,7 +60,10 @@ export class NotificationIncidentOpener implements IncidentOpener {
       // Asked twice for one failure (a leader died between its guard and this answer): the first
       // notification is still open, and it is the incident.
       const open = await this.openIncidentOf(host);
-      if (open) return open;
+      if (open && !heartbeatSince(verdict, open.createdAt)) return open.id;
+      // An open incident the host outlived (it heartbeated after that incident was opened) is not this
+      // failure: the host came back and failed again (chaos seed 3172460278: an incident left in error
+      // at fencing, the host back, then off again). A new notification; recovery supersedes the old one.
       // No open incident: the conflict is either maintenance (no recovery, by Masakari's rule) or
       // Masakari's duplicate window matching a finished incident. Detection's verdict is a new failure
       // generation, so a finished incident is not this failure: forget the digests and open it.
@@ -85,7 +88,7 @@ export class NotificationIncidentOpener implements IncidentOpener {
   }
 
   /** The host's newest COMPUTE_HOST notification if it is still new, running or in error. */
-  private async openIncidentOf(host: string): Promise<string | undefined> {
+  private async openIncidentOf(host: string): Promise<{ id: string; createdAt: string } | undefined> {
     const record = await this.hosts.findByName(host);
     if (!record) return undefined;
     const [latest] = await this.notifications.list(
@@ -93,9 +96,20 @@ export class NotificationIncidentOpener implements IncidentOpener {
       { limit: 1, sort: [{ key: 'created_at', dir: 'desc' }] },
     );
     return latest && ACTIVE_NOTIFICATION_STATUSES.includes(latest.status)
-      ? latest.notification_uuid
+      ? { id: latest.notification_uuid, createdAt: latest.created_at }
       : undefined;
   }
+}
+
+/**
+ * Whether the verdict's host heartbeated after `createdAt` (a notification's naive-UTC creation time,
+ * our clock): then that notification belongs to an earlier failure. Verdicts without a last heartbeat
+ * (a component failure on a heartbeating host) say nothing, and keep the open incident.
+ */
+export function heartbeatSince(verdict: Verdict, createdAt: string): boolean {
+  const last = verdict.evidence['lastHeartbeatAt'];
+  const created = Date.parse(`${createdAt.slice(0, 23)}Z`);
+  return typeof last === 'number' && Number.isFinite(created) && last > created;
 }
 
 /** Instance crashes reported by a host monitor enter the Masakari pipeline as VM notifications. */

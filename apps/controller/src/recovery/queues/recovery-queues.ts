@@ -104,19 +104,36 @@ export class RecoveryQueues implements JobScheduler {
     }
   }
 
-  /** Starts (or resumes) fetching jobs: this replica became the leader. */
+  /**
+   * Starts (or resumes) fetching jobs: this replica leads. Idempotent, so the periodic reconciliation
+   * calls it too. A paused worker must be resumed, never run(): its main loop ends once its last active
+   * job settles while paused, and run() on a worker still marked paused returns at once, fetching
+   * nothing (chaos soak, seeds 367834535 and 4206661411: leadership lapsed during a Redis restart with
+   * moves in flight; the leader came back with workers that never fetched again). resume() clears the
+   * mark and restarts the loop whether it ended or not.
+   */
   async runWorkers(): Promise<void> {
     for (const w of this.workers) {
+      if (w.isPaused()) await w.resume();
       // run() resolves only when the worker closes: watched, not awaited.
-      if (!w.isRunning())
+      else if (!w.isRunning())
         w.run().catch((err: unknown) => this.logger.error({ err: String(err) }, 'recovery worker stopped'));
-      else if (w.isPaused()) await w.resume();
     }
+  }
+
+  /** Whether every worker fetches (running, not paused): what a leader's workers must be. */
+  get fetching(): boolean {
+    return this.workers.every((w) => w.isRunning() && !w.isPaused());
+  }
+
+  /** Whether no worker loop runs at all (each stopped, or ended while paused). */
+  get idle(): boolean {
+    return this.workers.every((w) => !w.isRunning());
   }
 
   /** Stops fetching new jobs without waiting for running ones: leadership was lost (their writes fail fenced). */
   async pauseWorkers(): Promise<void> {
-    await Promise.all(this.workers.filter((w) => w.isRunning()).map((w) => w.pause(true)));
+    await Promise.all(this.workers.filter((w) => w.isRunning() && !w.isPaused()).map((w) => w.pause(true)));
   }
 
   async enqueue<K extends RecoveryJobName>(
