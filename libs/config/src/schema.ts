@@ -355,10 +355,11 @@ export const restartTierSchema = z
     name: z.string().min(1),
     /**
      * When the tier counts as ready: `active` (Nova ACTIVE on the new host), `tcp` (ACTIVE and a TCP
-     * connect to the `address:port` the instance declares in `recovery.tiers.readyTcpKey` succeeds), or
+     * connect to the `address:port` the instance declares in `recovery.tiers.readyTcpKey` succeeds),
+     * `http` (ACTIVE and a GET of the URL in `recovery.tiers.readyHttpKey` answers 2xx/3xx), or
      * `delay` (`delayMs` after the tier's evacuations settled). Default active.
      */
-    gate: z.enum(['active', 'tcp', 'delay']).default('active'),
+    gate: z.enum(['active', 'tcp', 'http', 'delay']).default('active'),
     /** `delay` gate: ready this long after the tier's evacuations settled, ms. Default 0. */
     delayMs: z.number().int().min(0).default(0),
     /** The next tier starts anyway this long after the tier's evacuations settled (the incident says so), ms. Default 300000. */
@@ -377,7 +378,9 @@ export const restartTiersSchema = z
     metadataKey: z.string().min(1).default('vigil:tier'),
     /** Instance metadata key holding the `address:port` a `tcp` gate connects to. Default `vigil:ready-tcp`. */
     readyTcpKey: z.string().min(1).default('vigil:ready-tcp'),
-    /** One readiness connect gives up after this long, ms. Default 1000. */
+    /** Instance metadata key holding the `http(s)://` URL an `http` gate GETs. Default `vigil:ready-http`. */
+    readyHttpKey: z.string().min(1).default('vigil:ready-http'),
+    /** One readiness connect (or HTTP request, until its status line) gives up after this long, ms. Default 1000. */
     probeTimeoutMs: z.number().int().min(10).default(1000),
     /** How often a tier waiting for its instances checks them again, ms. Default 1000. */
     probeIntervalMs: z.number().int().min(10).default(1000),

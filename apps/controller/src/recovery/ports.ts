@@ -249,4 +249,6 @@ export const systemClock: Clock = {
 /** Whether a moved instance answers; never throws (a refused, reset or timed-out connect is `false`). */
 export interface ReadinessProbe {
   tcp(address: string, port: number, timeoutMs: number): Promise<boolean>;
+  /** A GET of `url` answered 2xx or 3xx (not followed) within `timeoutMs`. */
+  http(url: URL, timeoutMs: number): Promise<boolean>;
 }
