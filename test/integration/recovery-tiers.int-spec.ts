@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { FakeFencingDriver } from '@vigil/fencing';
-import { waitFor } from '@vigil/testing';
+import { KeystoneSession, NeutronClient } from '@vigil/openstack';
+import { NeutronFake, waitFor } from '@vigil/testing';
+import { NeutronInstanceNetwork } from '../../apps/controller/src/recovery/adapters/neutron-instance-network';
 import {
   finalStatus as settled,
   startHarness,
@@ -25,7 +27,7 @@ describe('recovery: restart tiers (abort, killed engine)', () => {
     await h.stop();
   });
 
-  const config = (dbTimeoutMs: number, dbGate: 'tcp' | 'http' = 'tcp') =>
+  const config = (dbTimeoutMs: number, dbGate: 'tcp' | 'http' | 'ports-active' = 'tcp') =>
     testRecoveryConfig({
       tiers: {
         order: [
@@ -158,6 +160,41 @@ describe('recovery: restart tiers (abort, killed engine)', () => {
       await engine.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('a ports-active gate: the app tier waits until Neutron shows every port of the db ACTIVE', async () => {
+    const neutron = new NeutronFake({ keystone: h.os.keystone, activateDelayMs: 300 });
+    const url = await neutron.start();
+    h.os.keystone.catalog.push({ type: 'network', name: 'neutron', interface: 'internal', url });
+    const session = new KeystoneSession({ config: h.os.keystoneConfig, logger: h.logger });
+    const network = new NeutronInstanceNetwork(() => new NeutronClient({ session, timeoutMs: 1_000 }));
+    const engine = await h.startEngine(config(120_000, 'ports-active'), { network });
+    try {
+      const { db, app, id, model } = await failedHost('tier-p', {});
+      // The failed host took its agent with it: the db's two ports are DOWN until it is rebuilt and wired.
+      neutron.addPort(db.id, 'DOWN');
+      neutron.addPort(db.id, 'DOWN');
+      await engine.runtime.engine.submit(id);
+      const asked = (): number => neutron.http.receivedCount(/^GET \/v2\.0\/ports$/);
+      await waitFor(() => asked() >= 3, { what: 'the db gate asked Neutron three times' });
+      expect(evacuations(app.id)).toBe(0);
+      expect(model.server(app.id)?.host).toBe('tier-p');
+
+      // The new host's agent wires the ports: ACTIVE some time later.
+      neutron.rebound(db.id);
+      expect(await finalStatus(id)).toBe('finished');
+      expect(evacuations(app.id)).toBe(1);
+      const notes = (await engine.runtime.engine.detail(id)).timeline
+        .map((t) => t.message)
+        .filter((m) => m.startsWith('tier db '));
+      expect(notes).toHaveLength(1);
+      expect(notes[0]).toMatch(
+        /^tier db ready \(1 instance\(s\), gate ports-active\) after [\d.]+ s: starting tier app$/,
+      );
+    } finally {
+      await engine.close();
+      await neutron.stop();
     }
   });
 });

@@ -356,10 +356,11 @@ export const restartTierSchema = z
     /**
      * When the tier counts as ready: `active` (Nova ACTIVE on the new host), `tcp` (ACTIVE and a TCP
      * connect to the `address:port` the instance declares in `recovery.tiers.readyTcpKey` succeeds),
-     * `http` (ACTIVE and a GET of the URL in `recovery.tiers.readyHttpKey` answers 2xx/3xx), or
+     * `http` (ACTIVE and a GET of the URL in `recovery.tiers.readyHttpKey` answers 2xx/3xx),
+     * `ports-active` (ACTIVE and every Neutron port of the instance `ACTIVE`), or
      * `delay` (`delayMs` after the tier's evacuations settled). Default active.
      */
-    gate: z.enum(['active', 'tcp', 'http', 'delay']).default('active'),
+    gate: z.enum(['active', 'tcp', 'http', 'ports-active', 'delay']).default('active'),
     /** `delay` gate: ready this long after the tier's evacuations settled, ms. Default 0. */
     delayMs: z.number().int().min(0).default(0),
     /** The next tier starts anyway this long after the tier's evacuations settled (the incident says so), ms. Default 300000. */

@@ -7,3 +7,4 @@ export * from './redfish-fake';
 export * from './nova-fake';
 export * from './fuzz';
 export * from './controller-process';
+export * from './neutron-fake';

@@ -3,6 +3,7 @@ import {
   httpStatusReady,
   parseHttpTarget,
   parseTcpTarget,
+  portsReady,
   type TierPolicy,
   tierPolicyOf,
   tierStep,
@@ -165,5 +166,19 @@ describe('httpStatusReady', () => {
     [503, false],
   ])('%i → %s', (status, ready) => {
     expect(httpStatusReady(status)).toBe(ready);
+  });
+});
+
+describe('portsReady', () => {
+  it.each([
+    [['ACTIVE'], true],
+    [['ACTIVE', 'ACTIVE'], true],
+    [[], true],
+    [['ACTIVE', 'DOWN'], false],
+    [['BUILD'], false],
+    [['ERROR'], false],
+    [['N/A'], false],
+  ])('%j → %s', (statuses, ready) => {
+    expect(portsReady(statuses)).toBe(ready);
   });
 });

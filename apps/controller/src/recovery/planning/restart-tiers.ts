@@ -209,3 +209,12 @@ export function parseHttpTarget(value: string | undefined): URL | undefined {
 export function httpStatusReady(status: number): boolean {
   return status >= 200 && status < 400;
 }
+
+/**
+ * Pure: whether an instance's Neutron ports let a `ports-active` gate open: every port `ACTIVE` (Neutron
+ * sets it once the new host's agent has wired the port; `DOWN`/`BUILD` until then). An instance with no
+ * port has nothing to wait for.
+ */
+export function portsReady(statuses: readonly string[]): boolean {
+  return statuses.every((s) => s === 'ACTIVE');
+}

@@ -2,13 +2,14 @@ import { type IncidentRecord, type MoveRecord } from '../model';
 import {
   parseHttpTarget,
   parseTcpTarget,
+  portsReady,
   tierPolicyOf,
   tierStep,
   type TierSpec,
 } from '../planning/restart-tiers';
 import { type ReadinessProbe } from '../ports';
 import { DONE, type StepResult } from '../queues/contracts';
-import { type RecoveryDeps } from '../recovery-deps';
+import { errorMessage, type RecoveryDeps } from '../recovery-deps';
 import { isSettled } from '../workflow/state-machine';
 import { httpReady } from './http-readiness-probe';
 import { TcpReadinessProbe } from './tcp-readiness-probe';
@@ -166,11 +167,28 @@ export class TierGate {
         } else if (tier.gate.kind === 'http') {
           const url = parseHttpTarget(server.metadata[readyHttpKey]);
           if (url && !(await this.probe.http(url, probeTimeoutMs))) return;
-        }
+        } else if (tier.gate.kind === 'ports-active' && !(await this.portsActive(m.instanceId))) return;
         ready.add(m.instanceId);
       }),
     );
     return ready;
+  }
+
+  /** Every Neutron port of the instance ACTIVE; Neutron unreachable or not wired = not ready (logged). */
+  private async portsActive(instanceId: string): Promise<boolean> {
+    if (!this.d.network) {
+      this.d.logger.warn(
+        { instanceId },
+        'ports-active gate without Neutron wired: not ready until the tier times out',
+      );
+      return false;
+    }
+    try {
+      return portsReady(await this.d.network.portStatuses(instanceId));
+    } catch (err) {
+      this.d.logger.warn({ instanceId, err: errorMessage(err) }, 'ports-active gate: Neutron did not answer');
+      return false;
+    }
   }
 
   /** The round's current tier; the first record names the lowest tier with work left. */
