@@ -8,3 +8,4 @@ export * from './nova-fake';
 export * from './fuzz';
 export * from './controller-process';
 export * from './neutron-fake';
+export * from './rbd-fake';
