@@ -125,5 +125,28 @@ describe('zombie guard: a returning host is not re-enabled while an evacuation f
     expect(readFileSync(stack.controller.logFile, 'utf8')).toContain(
       `resume_guests_state_on_host_boot is on for ${host}`,
     );
+    // And the incident's timeline keeps it.
+    const incidentId = (await stack.api.notifications()).find(
+      (n) => n.source_host_uuid === hostUuid,
+    )?.notification_uuid;
+    const timeline = await waitFor(
+      async () => {
+        const res = await call<{ incident: { timeline: { step: string; message: string }[] } }>(
+          'GET',
+          `/vigil/v1/incidents/${incidentId ?? ''}`,
+        );
+        const t = res.body.incident.timeline;
+        return t.some((e) => e.message === `${host} returned to service`) ? t : undefined;
+      },
+      { timeoutMs: STALL_MS, what: `the incident of ${host} notes the return` },
+    );
+    expect(timeline).toContainEqual(
+      expect.objectContaining({
+        step: 'reinstate',
+        message: expect.stringMatching(
+          new RegExp(`^warning: resume_guests_state_on_host_boot is on for ${host} `),
+        ),
+      }),
+    );
   }, 300_000);
 });

@@ -355,10 +355,12 @@ export const restartTierSchema = z
     name: z.string().min(1),
     /**
      * When the tier counts as ready: `active` (Nova ACTIVE on the new host), `tcp` (ACTIVE and a TCP
-     * connect to the `address:port` the instance declares in `recovery.tiers.readyTcpKey` succeeds), or
+     * connect to the `address:port` the instance declares in `recovery.tiers.readyTcpKey` succeeds),
+     * `http` (ACTIVE and a GET of the URL in `recovery.tiers.readyHttpKey` answers 2xx/3xx),
+     * `ports-active` (ACTIVE and every Neutron port of the instance `ACTIVE`), or
      * `delay` (`delayMs` after the tier's evacuations settled). Default active.
      */
-    gate: z.enum(['active', 'tcp', 'delay']).default('active'),
+    gate: z.enum(['active', 'tcp', 'http', 'ports-active', 'delay']).default('active'),
     /** `delay` gate: ready this long after the tier's evacuations settled, ms. Default 0. */
     delayMs: z.number().int().min(0).default(0),
     /** The next tier starts anyway this long after the tier's evacuations settled (the incident says so), ms. Default 300000. */
@@ -377,7 +379,9 @@ export const restartTiersSchema = z
     metadataKey: z.string().min(1).default('vigil:tier'),
     /** Instance metadata key holding the `address:port` a `tcp` gate connects to. Default `vigil:ready-tcp`. */
     readyTcpKey: z.string().min(1).default('vigil:ready-tcp'),
-    /** One readiness connect gives up after this long, ms. Default 1000. */
+    /** Instance metadata key holding the `http(s)://` URL an `http` gate GETs. Default `vigil:ready-http`. */
+    readyHttpKey: z.string().min(1).default('vigil:ready-http'),
+    /** One readiness connect (or HTTP request, until its status line) gives up after this long, ms. Default 1000. */
     probeTimeoutMs: z.number().int().min(10).default(1000),
     /** How often a tier waiting for its instances checks them again, ms. Default 1000. */
     probeIntervalMs: z.number().int().min(10).default(1000),
@@ -395,6 +399,35 @@ export const restartTiersSchema = z
         message: `${v.defaultTier} is not a tier of order`,
       });
   });
+
+/**
+ * Zombie guard for shared disks (Ceph RBD): before an instance is evacuated, its image must no longer be
+ * held (no watcher, no lock) — by the failed host, the only one that had it open. Off by default.
+ */
+export const sharedDiskGuardSchema = z
+  .object({
+    /** Check RBD images before evacuating. Default false. */
+    enabled: z.boolean().default(false),
+    /** Only instances of these segments (names or uuids); empty = every segment. Default []. */
+    segments: z.array(z.string().min(1)).default([]),
+    /** Pool of Nova's ephemeral RBD disks (`[libvirt] images_rbd_pool`); image `<instance uuid>_disk`. Default `vms`. */
+    pool: z.string().min(1).default('vms'),
+    /** Instance metadata key naming its image as `pool/image` instead (boot-from-volume, other pools). Default `vigil:rbd-image`. */
+    imageKey: z.string().min(1).default('vigil:rbd-image'),
+    /** The `rbd` executable. Default `rbd` (from PATH). */
+    rbdPath: z.string().min(1).default('rbd'),
+    /** Ceph client id (`--id`; its keyring comes from ceph.conf, never from argv). Unset = rbd's default. */
+    cephUser: z.string().min(1).optional(),
+    /** One `rbd` run gives up after this long, ms. Default 10000. */
+    commandTimeoutMs: z.number().int().min(100).default(10_000),
+    /** How long a move waits for the image to be released before the policy applies, ms. Default 120000. */
+    waitMs: z.number().int().min(0).default(120_000),
+    /** How often a waiting move checks again, ms. Default 5000. */
+    pollIntervalMs: z.number().int().min(10).default(5000),
+    /** Still held after `waitMs`: `skip` the instance (not evacuated, the incident says so) or `evacuate` anyway. Default skip. */
+    onTimeout: z.enum(['skip', 'evacuate']).default('skip'),
+  })
+  .strict();
 
 export const recoverySchema = z
   .object({
@@ -444,6 +477,7 @@ export const recoverySchema = z
     serviceUpTimeoutMs: z.number().int().min(100).default(120_000),
     policy: recoveryPolicySchema.default(recoveryPolicySchema.parse({})),
     tiers: restartTiersSchema.default(restartTiersSchema.parse({})),
+    sharedDiskGuard: sharedDiskGuardSchema.default(sharedDiskGuardSchema.parse({})),
     /**
      * Where Nova's `[DEFAULT] resume_guests_state_on_host_boot` is on, as the operator states it (no Nova
      * API exposes a compute's nova.conf). `reinstate` warns for these hosts (event, log, answer).
@@ -664,6 +698,7 @@ export type QuarantineConfig = z.infer<typeof quarantineSchema>;
 export type QuarantineMode = z.infer<typeof quarantineMode>;
 export type RecoveryPolicy = z.infer<typeof recoveryPolicySchema>;
 export type RestartTiersConfig = z.infer<typeof restartTiersSchema>;
+export type SharedDiskGuardConfig = z.infer<typeof sharedDiskGuardSchema>;
 export type PacingConfig = z.infer<typeof pacingSchema>;
 export type IntakeConfig = z.infer<typeof intakeSchema>;
 export type DetectionConfig = z.infer<typeof detectionSchema>;

@@ -8,3 +8,5 @@ export { NovaClient } from './nova-client';
 export type { NovaClientOptions } from './nova-client';
 export { versionRootOf, novaErrorCode } from './nova-http';
 export * from './nova-types';
+export { NeutronClient } from './neutron-client';
+export type { NeutronClientOptions, NeutronPort } from './neutron-client';

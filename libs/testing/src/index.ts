@@ -7,3 +7,5 @@ export * from './redfish-fake';
 export * from './nova-fake';
 export * from './fuzz';
 export * from './controller-process';
+export * from './neutron-fake';
+export * from './rbd-fake';

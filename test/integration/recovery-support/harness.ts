@@ -132,7 +132,8 @@ export interface RecoveryHarness {
   logs: LogCapture;
   logger: Logger;
   commandClient: Redis;
-  startEngine(config?: RecoveryConfig): Promise<EngineHandle>;
+  /** `extra`: optional ports (e.g. Neutron for a `ports-active` gate). */
+  startEngine(config?: RecoveryConfig, extra?: Partial<RecoveryPorts>): Promise<EngineHandle>;
   /** Ports over the Nova fake, the fake BMCs and the stand-in inventory; compute calls are killable. */
   ports(): { compute: KillableCompute; ports: RecoveryPorts };
   /** Registers a segment with hosts in the stand-in inventory, and matching computes in Nova. */
@@ -188,9 +189,10 @@ export async function startHarness(options: { rebuildDurationMs?: number } = {})
       };
       return { compute, ports };
     },
-    async startEngine(config = testRecoveryConfig()) {
+    async startEngine(config = testRecoveryConfig(), extra = {}) {
       const clients: Redis[] = [];
-      const { compute, ports } = harness.ports();
+      const { compute, ports: own } = harness.ports();
+      const ports = { ...own, ...extra };
       const runtime = new RecoveryRuntime({
         config,
         keyPrefix: KEY_PREFIX,

@@ -7,6 +7,7 @@ import { type PlanStep } from './planning/plan-step';
 import { type MoveTarget, needsResetBeforeEvacuate } from './planning/planner';
 import { DONE, type StepResult } from './queues/contracts';
 import { errorMessage, LOCK_REASON_PREFIX, type RecoveryDeps } from './recovery-deps';
+import { SharedDiskCheck } from './returning/shared-disk-check';
 import { type SlotScope } from './store/concurrency-slots';
 import { evacuateWasAccepted, isSettled, stopAfterMove } from './workflow/state-machine';
 
@@ -28,10 +29,12 @@ export class EvacuationService {
   ) {
     this.confirmer = new MoveConfirmer(d);
     this.paced = new PacedCalls(d);
+    this.disks = new SharedDiskCheck(d);
   }
 
   private readonly confirmer: MoveConfirmer;
   private readonly paced: PacedCalls;
+  private readonly disks: SharedDiskCheck;
 
   async run(incidentId: string, instanceId: string, round: number, signal: AbortSignal): Promise<StepResult> {
     const incident = await this.d.store.require(incidentId);
@@ -164,6 +167,9 @@ export class EvacuationService {
       await this.finish(token, incident, move, 'aborted', 'aborted by an operator before the move started');
       return { kind: 'settled' };
     }
+    const disk = await this.disks.before(incident, move, server);
+    if (disk.kind === 'later') return disk;
+    if (disk.kind === 'skip') return this.giveUp(token, incident, move, disk.why);
     if (!move.locked && !server.locked) {
       // Recorded before the call: a crash right after it must still leave the unlock to us.
       move.locked = true;

@@ -249,4 +249,13 @@ export const systemClock: Clock = {
 /** Whether a moved instance answers; never throws (a refused, reset or timed-out connect is `false`). */
 export interface ReadinessProbe {
   tcp(address: string, port: number, timeoutMs: number): Promise<boolean>;
+  /** A GET of `url` answered 2xx or 3xx (not followed) within `timeoutMs`. */
+  http(url: URL, timeoutMs: number): Promise<boolean>;
 }
+
+/** What Neutron says of a moved instance's ports (the `ports-active` gate). Throws a coded VigilError. */
+export interface InstanceNetwork {
+  /** The `status` of each Neutron port whose `device_id` is the instance (empty: it has none). */
+  portStatuses(instanceId: string): Promise<string[]>;
+}
+export const INSTANCE_NETWORK = Symbol('INSTANCE_NETWORK');

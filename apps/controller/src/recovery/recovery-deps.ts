@@ -6,6 +6,7 @@ import {
   type FencingTokenSource,
   type HostFencer,
   type HostHealthView,
+  type InstanceNetwork,
   type IncidentLedger,
   type OutsideReportJudge,
   type ReadinessProbe,
@@ -37,6 +38,8 @@ export interface RecoveryDeps {
   outsideReports?: OutsideReportJudge;
   /** Readiness gates of restart tiers; TCP connects from this process when absent. */
   probe?: ReadinessProbe;
+  /** Neutron, for the `ports-active` gate; without it such a gate waits out its timeout (and says why). */
+  network?: InstanceNetwork;
 }
 
 export function errorMessage(err: unknown): string {

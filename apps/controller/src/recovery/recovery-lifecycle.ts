@@ -12,6 +12,8 @@ import { NotificationService } from '../inventory';
 import { CONFIG, LOGGER } from '../platform/tokens';
 import {
   CLOCK,
+  INSTANCE_NETWORK,
+  type InstanceNetwork,
   type Clock,
   COMPUTE_API,
   type ComputeApi,
@@ -63,6 +65,7 @@ export class RecoveryLifecycle implements OnApplicationBootstrap, OnApplicationS
     @Optional() @Inject(HOST_HEALTH) health?: HostHealthView,
     @Optional() @Inject(OUTSIDE_REPORT_JUDGE) outsideReports?: OutsideReportJudge,
     @Optional() @Inject(CLOCK) clock?: Clock,
+    @Optional() @Inject(INSTANCE_NETWORK) network?: InstanceNetwork,
     @Optional() notifications?: NotificationService,
     @Optional() events?: IncidentEventPublisher,
     @Optional() metrics?: VigilMetrics,
@@ -94,6 +97,7 @@ export class RecoveryLifecycle implements OnApplicationBootstrap, OnApplicationS
         tokens,
         health: health ?? NO_HEALTH,
         ...(outsideReports ? { outsideReports } : {}),
+        ...(network ? { network } : {}),
         clock,
       },
       onStep: events && ((step) => publishStep(events, step)),

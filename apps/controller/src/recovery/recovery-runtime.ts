@@ -12,6 +12,7 @@ import {
   type HostFencer,
   type HostHealthView,
   type IncidentLedger,
+  type InstanceNetwork,
   type OutsideReportJudge,
   type SegmentDirectory,
   systemClock,
@@ -42,6 +43,8 @@ export interface RecoveryPorts {
   health: HostHealthView;
   outsideReports?: OutsideReportJudge;
   clock?: Clock;
+  /** Neutron, for restart tiers' `ports-active` gate. */
+  network?: InstanceNetwork;
 }
 
 export interface RecoveryRuntimeOptions {

@@ -110,6 +110,8 @@ export class ReinstateService {
     // Before on_maintenance is cleared: a failure reported from then on is a new one.
     await this.d.directory.forgetFailureReports(host);
     await this.d.directory.updateHost(host, { onMaintenance: false });
+    // On the incident's timeline too: whoever reads the incident later sees the risk that was taken.
+    for (const warning of await this.warnings(host)) await this.noteOnIncidents(host, `warning: ${warning}`);
     await this.returnReservedHosts(host);
     this.d.logger.info({ host, requestId }, 'host returned to service');
     return DONE;

@@ -13,6 +13,7 @@ import {
   HOST_FENCER,
   HOST_HEALTH,
   INCIDENT_LEDGER,
+  INSTANCE_NETWORK,
   OUTSIDE_REPORT_JUDGE,
   SEGMENT_DIRECTORY,
 } from '../ports';
@@ -21,6 +22,7 @@ import { DetectionHostHealth } from './detection-host-health';
 import { DriverHostFencer } from './driver-host-fencer';
 import { InventoryIncidentLedger, InventorySegmentDirectory } from './inventory-ports';
 import { LeaderTokenSource } from './leader-token-source';
+import { NeutronInstanceNetwork } from './neutron-instance-network';
 import { NovaComputeApi } from './nova-compute-api';
 
 /**
@@ -34,6 +36,11 @@ import { NovaComputeApi } from './nova-compute-api';
       provide: COMPUTE_API,
       inject: [OPENSTACK],
       useFactory: (openstack: OpenStackClients) => new NovaComputeApi(() => openstack.requireNova()),
+    },
+    {
+      provide: INSTANCE_NETWORK,
+      inject: [OPENSTACK],
+      useFactory: (openstack: OpenStackClients) => NeutronInstanceNetwork.of(openstack),
     },
     {
       provide: HOST_FENCER,
@@ -52,6 +59,7 @@ import { NovaComputeApi } from './nova-compute-api';
   ],
   exports: [
     COMPUTE_API,
+    INSTANCE_NETWORK,
     HOST_FENCER,
     INCIDENT_LEDGER,
     SEGMENT_DIRECTORY,

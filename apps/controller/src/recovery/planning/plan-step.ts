@@ -9,7 +9,7 @@ import {
   type RecoveryPlan,
   type SkippedInstance,
 } from './planner';
-import { assignTiers, parseTcpTarget, tierPolicyOf } from './restart-tiers';
+import { assignTiers, parseHttpTarget, parseTcpTarget, tierPolicyOf } from './restart-tiers';
 
 type NewMove = Omit<
   MoveRecord,
@@ -68,7 +68,7 @@ export class PlanStep {
       policy,
     );
     const warnings = [...assignment.warnings];
-    const readyKey = this.d.config.tiers.readyTcpKey;
+    const { readyTcpKey: readyKey, readyHttpKey } = this.d.config.tiers;
     const order = assignment.tiers.map((t, i) => {
       const spec = policy.tiers[i];
       const gate = spec?.gate.kind === 'delay' ? `delay ${spec.gate.ms} ms` : (spec?.gate.kind ?? 'active');
@@ -79,11 +79,21 @@ export class PlanStep {
         instances: t.instanceIds.map((id) => {
           const server = byId.get(id);
           const readyTcp = server?.metadata[readyKey];
+          const readyHttp = server?.metadata[readyHttpKey];
           if (gate === 'tcp' && !parseTcpTarget(readyTcp))
             warnings.push(
               `instance ${server?.name ?? id} (tier ${t.name}): no address:port in ${readyKey}; ready once ACTIVE`,
             );
-          return { id, name: server?.name ?? id, ...(readyTcp === undefined ? {} : { readyTcp }) };
+          if (gate === 'http' && !parseHttpTarget(readyHttp))
+            warnings.push(
+              `instance ${server?.name ?? id} (tier ${t.name}): no http(s) URL in ${readyHttpKey}; ready once ACTIVE`,
+            );
+          return {
+            id,
+            name: server?.name ?? id,
+            ...(readyTcp === undefined ? {} : { readyTcp }),
+            ...(readyHttp === undefined ? {} : { readyHttp }),
+          };
         }),
       };
     });

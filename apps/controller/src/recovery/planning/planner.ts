@@ -64,7 +64,7 @@ export interface PlanTier {
   /** `active`, `tcp` or `delay <ms> ms`. */
   gate: string;
   timeoutMs: number;
-  instances: { id: string; name: string; readyTcp?: string }[];
+  instances: { id: string; name: string; readyTcp?: string; readyHttp?: string }[];
 }
 
 export interface PlanTiers {

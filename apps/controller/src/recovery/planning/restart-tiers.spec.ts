@@ -1,6 +1,9 @@
 import {
   assignTiers,
+  httpStatusReady,
+  parseHttpTarget,
   parseTcpTarget,
+  portsReady,
   type TierPolicy,
   tierPolicyOf,
   tierStep,
@@ -9,7 +12,7 @@ import {
 
 const tiers: TierSpec[] = [
   { name: 'db', gate: { kind: 'tcp' }, timeoutMs: 60_000 },
-  { name: 'app', gate: { kind: 'http', port: 8080, path: '/health' }, timeoutMs: 60_000 },
+  { name: 'app', gate: { kind: 'http' }, timeoutMs: 60_000 },
   { name: 'web', gate: { kind: 'active' }, timeoutMs: 30_000 },
 ];
 const policy = (change: Partial<TierPolicy> = {}): TierPolicy => ({
@@ -107,6 +110,7 @@ describe('tierPolicyOf', () => {
     defaultTier: '',
     metadataKey: 'vigil:tier',
     readyTcpKey: 'vigil:ready-tcp',
+    readyHttpKey: 'vigil:ready-http',
     probeTimeoutMs: 1000,
     probeIntervalMs: 1000,
   };
@@ -133,5 +137,48 @@ describe('parseTcpTarget', () => {
     [undefined, undefined],
   ])('%s', (value, expected) => {
     expect(parseTcpTarget(value)).toEqual(expected);
+  });
+});
+
+describe('parseHttpTarget', () => {
+  it.each([
+    ['http://10.0.0.21:8080/health', 'http://10.0.0.21:8080/health'],
+    ['https://[fd00::5]/ready', 'https://[fd00::5]/ready'],
+    [' http://api.internal/ ', 'http://api.internal/'],
+    ['ftp://10.0.0.21/health', undefined],
+    ['10.0.0.21:8080', undefined],
+    ['not a url', undefined],
+    [undefined, undefined],
+  ])('%s', (value, expected) => {
+    expect(parseHttpTarget(value)?.href).toEqual(expected);
+  });
+});
+
+describe('httpStatusReady', () => {
+  it.each([
+    [200, true],
+    [204, true],
+    [302, true],
+    [399, true],
+    [199, false],
+    [404, false],
+    [500, false],
+    [503, false],
+  ])('%i → %s', (status, ready) => {
+    expect(httpStatusReady(status)).toBe(ready);
+  });
+});
+
+describe('portsReady', () => {
+  it.each([
+    [['ACTIVE'], true],
+    [['ACTIVE', 'ACTIVE'], true],
+    [[], true],
+    [['ACTIVE', 'DOWN'], false],
+    [['BUILD'], false],
+    [['ERROR'], false],
+    [['N/A'], false],
+  ])('%j → %s', (statuses, ready) => {
+    expect(portsReady(statuses)).toBe(ready);
   });
 });

@@ -20,8 +20,8 @@ export type ReadinessGate =
   | { kind: 'guest-agent' }
   /** ACTIVE, and a TCP connect to the `address:port` the instance declares in its metadata succeeds. */
   | { kind: 'tcp' }
-  /** An HTTP GET answers `expectStatus` (default any 2xx). */
-  | { kind: 'http'; port: number; path: string; expectStatus?: number }
+  /** ACTIVE, and an HTTP GET of the URL the instance declares in its metadata answers 2xx or 3xx. */
+  | { kind: 'http' }
   /** Ready a fixed time after the tier started. */
   | { kind: 'delay'; ms: number };
 
@@ -189,4 +189,32 @@ export function parseTcpTarget(value: string | undefined): { address: string; po
   const port = Number(match[3]);
   const address = match[1] ?? match[2];
   return address && port >= 1 && port <= 65535 ? { address, port } : undefined;
+}
+
+/** The `http://` or `https://` URL of an `http` gate, or undefined when absent or malformed. */
+export function parseHttpTarget(value: string | undefined): URL | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pure: whether an HTTP answer means ready. 2xx, and 3xx too (an application that redirects to its login
+ * page is up; the redirect is not followed, so a redirect elsewhere cannot make an instance look ready).
+ */
+export function httpStatusReady(status: number): boolean {
+  return status >= 200 && status < 400;
+}
+
+/**
+ * Pure: whether an instance's Neutron ports let a `ports-active` gate open: every port `ACTIVE` (Neutron
+ * sets it once the new host's agent has wired the port; `DOWN`/`BUILD` until then). An instance with no
+ * port has nothing to wait for.
+ */
+export function portsReady(statuses: readonly string[]): boolean {
+  return statuses.every((s) => s === 'ACTIVE');
 }

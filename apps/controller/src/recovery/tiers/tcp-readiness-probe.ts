@@ -5,7 +5,7 @@ import { type ReadinessProbe } from '../ports';
  * The only user of `node:net` in recovery: a TCP connect to a moved instance, closed at once. Ready =
  * the connection was accepted within `timeoutMs`; refused, reset, unreachable or slow = not ready.
  */
-export class TcpReadinessProbe implements ReadinessProbe {
+export class TcpReadinessProbe implements Pick<ReadinessProbe, 'tcp'> {
   tcp(address: string, port: number, timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
       const socket = connect({ host: address, port });

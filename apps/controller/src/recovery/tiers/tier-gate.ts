@@ -1,9 +1,17 @@
 import { type IncidentRecord, type MoveRecord } from '../model';
-import { parseTcpTarget, tierPolicyOf, tierStep, type TierSpec } from '../planning/restart-tiers';
+import {
+  parseHttpTarget,
+  parseTcpTarget,
+  portsReady,
+  tierPolicyOf,
+  tierStep,
+  type TierSpec,
+} from '../planning/restart-tiers';
 import { type ReadinessProbe } from '../ports';
 import { DONE, type StepResult } from '../queues/contracts';
-import { type RecoveryDeps } from '../recovery-deps';
+import { errorMessage, type RecoveryDeps } from '../recovery-deps';
 import { isSettled } from '../workflow/state-machine';
+import { httpReady } from './http-readiness-probe';
 import { TcpReadinessProbe } from './tcp-readiness-probe';
 
 /**
@@ -16,7 +24,8 @@ export class TierGate {
   private readonly probe: ReadinessProbe;
 
   constructor(private readonly d: RecoveryDeps) {
-    this.probe = d.probe ?? new TcpReadinessProbe();
+    const tcp = new TcpReadinessProbe();
+    this.probe = d.probe ?? { tcp: (address, port, ms) => tcp.tcp(address, port, ms), http: httpReady };
   }
 
   /**
@@ -142,22 +151,44 @@ export class TierGate {
     return DONE;
   }
 
-  /** Instances of `moves` that pass the tier's gate now (ACTIVE, and for `tcp` answering on their target). */
+  /** Instances of `moves` that pass the tier's gate now (ACTIVE, and for `tcp`/`http` answering on their target). */
   private async readyOf(tier: TierSpec, moves: readonly MoveRecord[]): Promise<Set<string>> {
     const ready = new Set<string>();
     if (tier.gate.kind === 'delay') return ready;
-    const { probeTimeoutMs, readyTcpKey } = this.d.config.tiers;
+    const { probeTimeoutMs, readyTcpKey, readyHttpKey } = this.d.config.tiers;
     await Promise.all(
       moves.map(async (m) => {
         const server = await this.d.compute.getServer(m.instanceId);
         if (server?.status !== 'ACTIVE') return;
-        const target = tier.gate.kind === 'tcp' ? parseTcpTarget(server.metadata[readyTcpKey]) : undefined;
-        // A `tcp` tier's instance with no valid target was named in the plan's warnings: ready once ACTIVE.
-        if (target && !(await this.probe.tcp(target.address, target.port, probeTimeoutMs))) return;
+        // A `tcp`/`http` tier's instance with no valid target was named in the plan's warnings: ready once ACTIVE.
+        if (tier.gate.kind === 'tcp') {
+          const target = parseTcpTarget(server.metadata[readyTcpKey]);
+          if (target && !(await this.probe.tcp(target.address, target.port, probeTimeoutMs))) return;
+        } else if (tier.gate.kind === 'http') {
+          const url = parseHttpTarget(server.metadata[readyHttpKey]);
+          if (url && !(await this.probe.http(url, probeTimeoutMs))) return;
+        } else if (tier.gate.kind === 'ports-active' && !(await this.portsActive(m.instanceId))) return;
         ready.add(m.instanceId);
       }),
     );
     return ready;
+  }
+
+  /** Every Neutron port of the instance ACTIVE; Neutron unreachable or not wired = not ready (logged). */
+  private async portsActive(instanceId: string): Promise<boolean> {
+    if (!this.d.network) {
+      this.d.logger.warn(
+        { instanceId },
+        'ports-active gate without Neutron wired: not ready until the tier times out',
+      );
+      return false;
+    }
+    try {
+      return portsReady(await this.d.network.portStatuses(instanceId));
+    } catch (err) {
+      this.d.logger.warn({ instanceId, err: errorMessage(err) }, 'ports-active gate: Neutron did not answer');
+      return false;
+    }
   }
 
   /** The round's current tier; the first record names the lowest tier with work left. */

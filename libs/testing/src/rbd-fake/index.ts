@@ -1,0 +1,2 @@
+export { FakeRbd } from './rbd-fake';
+export type { FakeRbdImage } from './rbd-fake';
