@@ -18,6 +18,7 @@ import { NestPinoLogger } from './platform/nest-logger';
 import { OpenStackClients } from './platform/openstack-clients';
 import { RedisConnection } from './platform/redis-connection';
 import { REDIS } from './platform/tokens';
+import { type RequestObserver } from '@vigil/openstack';
 import { type Redis } from '@vigil/redis';
 
 const REDIS_READY_AT_BOOT_MS = 5000;
@@ -45,7 +46,11 @@ export async function startController(options: ControllerAppOptions): Promise<Co
       'auth.strategy is noauth: every caller is treated as an admin. Never run this in production.',
     );
   const redis = await RedisConnection.open(config, logger);
-  const openstack = new OpenStackClients(config, logger);
+  // Nova and Keystone requests are timed from the first; the metric they feed exists once Nest built it.
+  const dependencies: { observe?: RequestObserver } = {};
+  const openstack = new OpenStackClients(config, logger, (service, outcome, seconds) =>
+    dependencies.observe?.(service, outcome, seconds),
+  );
   const tokenValidator =
     options.tokenValidator ??
     (config.auth.strategy === 'keystone' && openstack.session
@@ -75,6 +80,7 @@ export async function startController(options: ControllerAppOptions): Promise<Co
   // is reported and the API starts anyway (it answers 503 and reconnects).
   const metrics = app.get(VigilMetrics, { strict: false });
   malformedAlert.count = (source) => metrics.alertReceived(source, 'malformed');
+  dependencies.observe = (service, outcome, seconds) => metrics.dependencyRequest(service, outcome, seconds);
   if (!(await waitUntilReady(app.get<Redis>(REDIS), REDIS_READY_AT_BOOT_MS)))
     logger.warn({ waitedMs: REDIS_READY_AT_BOOT_MS }, 'Redis not reachable at boot; starting the API anyway');
   const httpServer = app.getHttpServer() as import('node:http').Server;

@@ -8,3 +8,4 @@ export { NovaClient } from './nova-client';
 export type { NovaClientOptions } from './nova-client';
 export { versionRootOf, novaErrorCode } from './nova-http';
 export * from './nova-types';
+export type { RequestObserver, RequestOutcome } from './http';

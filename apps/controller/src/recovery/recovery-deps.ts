@@ -8,6 +8,7 @@ import {
   type HostHealthView,
   type IncidentLedger,
   type OutsideReportJudge,
+  type RecoveryObserver,
   type SegmentDirectory,
 } from './ports';
 import { type NovaPacer } from './pacing/nova-pacer';
@@ -32,6 +33,7 @@ export interface RecoveryDeps {
   directory: SegmentDirectory;
   tokens: FencingTokenSource;
   health: HostHealthView;
+  observer: RecoveryObserver;
   /** Unwired: outside notifications are orders, as in Masakari. */
   outsideReports?: OutsideReportJudge;
 }

@@ -13,6 +13,7 @@ import {
   type HostHealthView,
   type IncidentLedger,
   type OutsideReportJudge,
+  type RecoveryObserver,
   type SegmentDirectory,
   systemClock,
 } from './ports';
@@ -40,6 +41,7 @@ export interface RecoveryPorts {
   directory: SegmentDirectory;
   tokens: FencingTokenSource;
   health: HostHealthView;
+  observer: RecoveryObserver;
   outsideReports?: OutsideReportJudge;
   clock?: Clock;
 }

@@ -112,6 +112,7 @@ export class ReinstateService {
     await this.d.directory.updateHost(host, { onMaintenance: false });
     await this.returnReservedHosts(host);
     this.d.logger.info({ host, requestId }, 'host returned to service');
+    this.d.observer.hostReinstated(host, requestId);
     return DONE;
   }
 
