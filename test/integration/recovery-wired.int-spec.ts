@@ -27,6 +27,7 @@ import { RecoveryAdaptersModule } from '../../apps/controller/src/recovery/adapt
 import { RecoveryModule } from '../../apps/controller/src/recovery/recovery.module';
 import { EventsModule } from '../../apps/controller/src/events/events.module';
 import { HealthModule } from '../../apps/controller/src/health/health.module';
+import { DetectionAdaptersModule } from '../../apps/controller/src/detection/adapters/detection-adapters.module';
 import { testRecoveryConfig } from './recovery-support/harness';
 
 // Recovery wired by DI to the real inventory services, the hosts' BMC drivers (fake driver from stored
@@ -58,6 +59,7 @@ describe('recovery: wired to the inventory, fencing drivers, leader lease and No
         InventoryModule,
         HealthModule,
         EventsModule,
+        DetectionAdaptersModule,
         RecoveryModule.forRoot((role) => connection.client(role), { imports: [RecoveryAdaptersModule] }),
       ],
     })
