@@ -86,6 +86,7 @@ describe('observability: metrics, readiness and CloudEvents during real incident
       controllerMainJs: ensureBuilt('controller'),
       logLevel: 'info',
       controllerConfig: {
+        log: { level: 'info', format: 'json' },
         recovery: { probationMs: 1_500, fenceAttempts: 1, errorRetryDelayMs: 600_000 },
         events: { webhooks: [{ url: sinkUrl }], retryBaseDelayMs: 100 },
         // More than one host starting to fail within 30 s is a storm (a host back in service no longer counts).
@@ -198,6 +199,25 @@ describe('observability: metrics, readiness and CloudEvents during real incident
       { timeoutMs: STALL_MS, what: `reinstate of ${host} accepted` },
     );
     await eventArrived('host.reinstated', host);
+
+    // The access log has the operator's call: method, path, status, duration; no query, no header.
+    await call('GET', `/vigil/v1/hosts/${host}/state?token=not-for-the-log`);
+    const access = readFileSync(join(cloud.workDir, 'controller.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"msg":"request"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(access).toContainEqual(
+      expect.objectContaining({
+        method: 'POST',
+        path: `/vigil/v1/hosts/${host}/reinstate`,
+        status: 202,
+        ms: expect.any(Number),
+      }),
+    );
+    expect(access).toContainEqual(
+      expect.objectContaining({ method: 'GET', path: `/vigil/v1/hosts/${host}/state`, status: 200 }),
+    );
+    expect(JSON.stringify(access)).not.toMatch(/not-for-the-log|X-Auth-Token|authorization/i);
   }, 300_000);
 
   it('a BMC that refuses the stored password: the fencing failure is counted and announced', async () => {

@@ -8,6 +8,7 @@ import { stripProjectIdFromUrl, NoAuthValidator, type TokenValidator } from './a
 import { KeystoneTokenValidator } from './api/keystone-token-validator';
 import { faultBody } from './api/fault';
 import { echoMicroversionOnError, microversionMiddleware } from './api/microversion';
+import { accessLog } from './api/access-log';
 import { requestIdMiddleware } from './api/request-id';
 import { type AlertSource, VigilMetrics } from './health/vigil-metrics';
 import { AppModule } from './app.module';
@@ -62,7 +63,8 @@ export async function startController(options: ControllerAppOptions): Promise<Co
 
   const server = express();
   server.disable('x-powered-by');
-  server.use(requestIdMiddleware(logger));
+  server.use(requestIdMiddleware());
+  server.use(accessLog(logger));
   server.use(stripProjectIdFromUrl);
   // Version negotiation before the body, as Masakari: a malformed body answers with the version echoed.
   const intakeBuckets = intakeSourceBuckets(config.limits);
