@@ -1,9 +1,10 @@
 import { controllerConfigSchema, createLogger } from '@vigil/config';
+import { createRedisClient } from '@vigil/redis';
 import { LogCapture, startRedis, waitFor, type RedisFixture } from '@vigil/testing';
 import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
 import { MetricsService } from '../../apps/controller/src/health/metrics.service';
-import { ReadinessService } from '../../apps/controller/src/health/readiness.service';
 import { VigilMetrics } from '../../apps/controller/src/health/vigil-metrics';
+import { RecoveryLifecycle } from '../../apps/controller/src/recovery/recovery-lifecycle';
 
 /** A strict reader of the Prometheus text format 0.0.4 (alerting.md §3): throws on any violation. */
 interface Family {
@@ -122,7 +123,7 @@ describe('health: /metrics, /healthz, /readyz (real Redis, real controller)', ()
       auth: { strategy: 'noauth' },
       redis: { url: redis.url, password: redis.password, keyPrefix: 'health-test:' },
       leadership: { leaseTtlMs: 1000, renewIntervalMs: 200 },
-      health: { redisPingTimeoutMs: 300, collectorTimeoutMs: 100 },
+      health: { redisPingTimeoutMs: 300, collectorTimeoutMs: 100, queueStallMs: 1_000 },
     });
     controller = await startController({
       config,
@@ -330,7 +331,10 @@ describe('health: /metrics, /healthz, /readyz (real Redis, real controller)', ()
       failed: [],
       checks: { redis: { status: 'ok' }, leader: { status: 'ok' } },
     });
-    expect(up.body.checks.queues?.status).toBe('skipped');
+    expect(up.body.checks.queues).toEqual({
+      status: 'ok',
+      detail: 'recovery-incidents 0 waiting, recovery-evacuations 0 waiting',
+    });
 
     await redis.server.stop();
     try {
@@ -353,17 +357,76 @@ describe('health: /metrics, /healthz, /readyz (real Redis, real controller)', ()
     );
     expect(back.body.failed).toEqual([]);
   });
+});
 
-  it('/readyz reports a stuck queue through the QueueHealth port', async () => {
-    controller.app.get(ReadinessService).bind({
-      queues: {
-        check: () => Promise.resolve({ ok: false, detail: 'recovery: oldest waiting job 412 s old' }),
-      },
+describe('/readyz queues check on the real recovery queues', () => {
+  let redis: RedisFixture;
+  let controller: ControllerApp;
+  const prefix = 'queues-test:';
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    // Another replica holds the lease: this one never runs the workers, as if the leader's were stuck.
+    const client = createRedisClient({ url: redis.url, password: redis.password }, 'blocking');
+    await client.set(`${prefix}leader:lease`, 'other-replica|7', 'PX', 600_000);
+    await client.quit();
+    controller = await startController({
+      config: controllerConfigSchema.parse({
+        api: { port: 0 },
+        auth: { strategy: 'noauth' },
+        redis: { url: redis.url, password: redis.password, keyPrefix: prefix },
+        leadership: { leaseTtlMs: 1000, renewIntervalMs: 100 },
+        health: { queueStallMs: 1_000 },
+      }),
+      logger: createLogger({ name: 'queues', destination: new LogCapture() }),
     });
+  });
+
+  afterAll(async () => {
+    await controller?.close();
+    await redis?.stop();
+  });
+
+  const readyz = async () => {
     const res = await fetch(`${controller.url}/readyz`);
-    const body = (await res.json()) as { failed: string[]; checks: { queues: { detail: string } } };
-    expect(res.status).toBe(503);
-    expect(body.failed).toEqual(['queues']);
-    expect(body.checks.queues.detail).toBe('recovery: oldest waiting job 412 s old');
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        failed: string[];
+        checks: { queues: { status: string; detail?: string } };
+      },
+    };
+  };
+
+  it('names the queue whose ready job does not start, and passes once the job ran', async () => {
+    const runtime = controller.app.get(RecoveryLifecycle).runtime;
+    if (!runtime) throw new Error('the recovery engine is not running');
+    await runtime.queues.enqueue('host.reinstate', { host: 'no-such-host', requestId: 'queues-test' });
+    const stuck = await waitFor(
+      async () => {
+        const r = await readyz();
+        return r.status === 503 ? r.body : undefined;
+      },
+      { what: 'readiness failing on the queue nobody works' },
+    );
+    expect(stuck.failed).toEqual(['queues']);
+    expect(stuck.checks.queues.detail).toMatch(/^recovery-incidents: oldest ready job \d+ s old$/);
+
+    // The lease expires: this replica leads, its workers take the job, the queue moves again.
+    const client = createRedisClient({ url: redis.url, password: redis.password }, 'blocking');
+    await client.del(`${prefix}leader:lease`);
+    await client.quit();
+    const back = await waitFor(
+      async () => {
+        const r = await readyz();
+        return r.status === 200 ? r.body : undefined;
+      },
+      { timeoutMs: 20_000, what: 'readiness once this replica leads and the job ran' },
+    );
+    // Started: it may wait again (delayed, counted as waiting), but it is no longer ready and idle.
+    expect(back.checks.queues).toEqual({
+      status: 'ok',
+      detail: expect.stringMatching(/^recovery-incidents \d+ waiting, recovery-evacuations 0 waiting$/),
+    });
   });
 });

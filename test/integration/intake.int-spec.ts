@@ -3,7 +3,7 @@ import { type Heartbeat, HOST_HEADER, SIGNATURE_HEADER, deriveHostSecret, signBo
 import { LogCapture, startRedis, waitFor, type RedisFixture } from '@vigil/testing';
 import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
 import { DetectionPorts } from '../../apps/controller/src/detection/ports';
-import { InMemoryDetectionPorts } from '../../apps/controller/src/detection/in-memory-ports';
+import { InMemoryDetectionPorts } from './support/in-memory-detection-ports';
 import { IntakeStore } from '../../apps/controller/src/intake/intake-store';
 
 const MASTER_KEY = 'intake-test-master-key-0123456789abcdef';

@@ -13,11 +13,15 @@ import {
   FENCING_TOKEN_SOURCE,
   HOST_FENCER,
   HOST_HEALTH,
+  OUTSIDE_REPORT_JUDGE,
   INCIDENT_LEDGER,
   SEGMENT_DIRECTORY,
 } from '../../apps/controller/src/recovery/ports';
 import { RecoveryLifecycle } from '../../apps/controller/src/recovery/recovery-lifecycle';
 import { RecoveryModule } from '../../apps/controller/src/recovery/recovery.module';
+import { EventsModule } from '../../apps/controller/src/events/events.module';
+import { HealthModule } from '../../apps/controller/src/health/health.module';
+import { InventoryModule } from '../../apps/controller/src/inventory';
 import {
   KEY_PREFIX,
   type KillableCompute,
@@ -52,6 +56,15 @@ describe('recovery: operator routes under /vigil/v1', () => {
       { provide: SEGMENT_DIRECTORY, useValue: p.directory },
       { provide: FENCING_TOKEN_SOURCE, useValue: p.tokens },
       { provide: HOST_HEALTH, useValue: p.health },
+      // Outside notifications are orders here, as in Masakari (detection's judge is not under test).
+      {
+        provide: OUTSIDE_REPORT_JUDGE,
+        useValue: {
+          contextFor: () =>
+            Promise.resolve({ liveness: { kind: 'not-alive' }, outsideNotifications: 'order' }),
+          noteIgnored: () => Promise.resolve(),
+        },
+      },
     ];
     @Global()
     @Module({ providers, exports: providers.map((x) => x.provide) })
@@ -59,7 +72,9 @@ describe('recovery: operator routes under /vigil/v1', () => {
     @Module({
       imports: [
         PlatformModule.forRoot({ config, logger: h.logger, redis, tokenValidator: new NoAuthValidator() }),
-        RecoveryModule.forRoot((role) => redis.client(role), { imports: [PortsModule] }),
+        HealthModule,
+        EventsModule,
+        RecoveryModule.forRoot((role) => redis.client(role), { imports: [PortsModule, InventoryModule] }),
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -25,6 +25,9 @@ import { LeaderLease } from '../../apps/controller/src/leadership';
 import { RedisConnection } from '../../apps/controller/src/platform/redis-connection';
 import { RecoveryAdaptersModule } from '../../apps/controller/src/recovery/adapters/recovery-adapters.module';
 import { RecoveryModule } from '../../apps/controller/src/recovery/recovery.module';
+import { EventsModule } from '../../apps/controller/src/events/events.module';
+import { HealthModule } from '../../apps/controller/src/health/health.module';
+import { DetectionAdaptersModule } from '../../apps/controller/src/detection/adapters/detection-adapters.module';
 import { testRecoveryConfig } from './recovery-support/harness';
 
 // Recovery wired by DI to the real inventory services, the hosts' BMC drivers (fake driver from stored
@@ -54,6 +57,9 @@ describe('recovery: wired to the inventory, fencing drivers, leader lease and No
       imports: [
         PlatformModule.forRoot({ config, logger, redis: connection, tokenValidator: new NoAuthValidator() }),
         InventoryModule,
+        HealthModule,
+        EventsModule,
+        DetectionAdaptersModule,
         RecoveryModule.forRoot((role) => connection.client(role), { imports: [RecoveryAdaptersModule] }),
       ],
     })

@@ -3,7 +3,7 @@ import { controllerConfigSchema, createLogger } from '@vigil/config';
 import { type Heartbeat, HOST_HEADER, SIGNATURE_HEADER, deriveHostSecret, signBody } from '@vigil/contracts';
 import { LogCapture, startRedis, waitFor, type RedisFixture } from '@vigil/testing';
 import { startController, type ControllerApp } from '../../apps/controller/src/bootstrap';
-import { InMemoryDetectionPorts } from '../../apps/controller/src/detection/in-memory-ports';
+import { InMemoryDetectionPorts } from './support/in-memory-detection-ports';
 import { DetectionPorts } from '../../apps/controller/src/detection/ports';
 
 /**

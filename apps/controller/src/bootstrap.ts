@@ -8,6 +8,7 @@ import { stripProjectIdFromUrl, NoAuthValidator, type TokenValidator } from './a
 import { KeystoneTokenValidator } from './api/keystone-token-validator';
 import { faultBody } from './api/fault';
 import { echoMicroversionOnError, microversionMiddleware } from './api/microversion';
+import { accessLog } from './api/access-log';
 import { requestIdMiddleware } from './api/request-id';
 import { type AlertSource, VigilMetrics } from './health/vigil-metrics';
 import { AppModule } from './app.module';
@@ -18,6 +19,7 @@ import { NestPinoLogger } from './platform/nest-logger';
 import { OpenStackClients } from './platform/openstack-clients';
 import { RedisConnection } from './platform/redis-connection';
 import { REDIS } from './platform/tokens';
+import { type RequestObserver } from '@vigil/openstack';
 import { type Redis } from '@vigil/redis';
 
 const REDIS_READY_AT_BOOT_MS = 5000;
@@ -45,7 +47,11 @@ export async function startController(options: ControllerAppOptions): Promise<Co
       'auth.strategy is noauth: every caller is treated as an admin. Never run this in production.',
     );
   const redis = await RedisConnection.open(config, logger);
-  const openstack = new OpenStackClients(config, logger);
+  // Nova and Keystone requests are timed from the first; the metric they feed exists once Nest built it.
+  const dependencies: { observe?: RequestObserver } = {};
+  const openstack = new OpenStackClients(config, logger, (service, outcome, seconds) =>
+    dependencies.observe?.(service, outcome, seconds),
+  );
   const tokenValidator =
     options.tokenValidator ??
     (config.auth.strategy === 'keystone' && openstack.session
@@ -57,7 +63,8 @@ export async function startController(options: ControllerAppOptions): Promise<Co
 
   const server = express();
   server.disable('x-powered-by');
-  server.use(requestIdMiddleware(logger));
+  server.use(requestIdMiddleware());
+  server.use(accessLog(logger));
   server.use(stripProjectIdFromUrl);
   // Version negotiation before the body, as Masakari: a malformed body answers with the version echoed.
   const intakeBuckets = intakeSourceBuckets(config.limits);
@@ -75,6 +82,7 @@ export async function startController(options: ControllerAppOptions): Promise<Co
   // is reported and the API starts anyway (it answers 503 and reconnects).
   const metrics = app.get(VigilMetrics, { strict: false });
   malformedAlert.count = (source) => metrics.alertReceived(source, 'malformed');
+  dependencies.observe = (service, outcome, seconds) => metrics.dependencyRequest(service, outcome, seconds);
   if (!(await waitUntilReady(app.get<Redis>(REDIS), REDIS_READY_AT_BOOT_MS)))
     logger.warn({ waitedMs: REDIS_READY_AT_BOOT_MS }, 'Redis not reachable at boot; starting the API anyway');
   const httpServer = app.getHttpServer() as import('node:http').Server;

@@ -516,6 +516,8 @@ export const healthSchema = z
     redisPingTimeoutMs: z.number().int().min(10).default(500),
     /** Each scrape-time collector (hosts by state, queue depths...) gets this long; then its last value is shown, ms. Default 250. */
     collectorTimeoutMs: z.number().int().min(10).default(250),
+    /** Readiness fails while a recovery job has been ready to run, and not started, for longer than this, ms. Default 300000. */
+    queueStallMs: z.number().int().min(1_000).default(300_000),
     /** Export Node.js process metrics (CPU, memory, event-loop lag) as `vigil_process_*` / `vigil_nodejs_*`. Default true. */
     processMetrics: z.boolean().default(true),
   })

@@ -13,6 +13,19 @@ export interface HttpRequest {
   timeoutMs: number;
 }
 
+/** How one request to an OpenStack service ended: answered 2xx/3xx, 4xx, 5xx or not at all. */
+export type RequestOutcome = 'success' | 'timeout' | 'unavailable' | 'rejected';
+
+/**
+ * Told of every request sent (one per HTTP exchange, retries included) with its outcome and its
+ * duration in seconds; the controller feeds its dependency-latency metric from it. Must not throw.
+ */
+export type RequestObserver = (
+  service: 'nova' | 'keystone',
+  outcome: RequestOutcome,
+  seconds: number,
+) => void;
+
 export interface HttpResponse {
   status: number;
   headers: Readonly<Record<string, string>>;
@@ -34,9 +47,37 @@ export class HttpTransport {
     proxy: false,
   });
 
-  constructor(private readonly service: string) {}
+  constructor(
+    private readonly service: 'Nova' | 'Keystone' | 'Neutron',
+    private readonly observe?: RequestObserver,
+  ) {}
 
   async send(req: HttpRequest): Promise<HttpResponse> {
+    const startedAt = performance.now();
+    try {
+      const res = await this.exchange(req);
+      this.report(outcomeOf(res.status), startedAt);
+      return res;
+    } catch (err) {
+      this.report(
+        err instanceof VigilError && err.code === ErrorCode.TIMEOUT ? 'timeout' : 'unavailable',
+        startedAt,
+      );
+      throw err;
+    }
+  }
+
+  private report(outcome: RequestOutcome, startedAt: number): void {
+    // Neutron is read only by a readiness gate and is no metric label (yet): not observed.
+    if (this.service === 'Neutron') return;
+    this.observe?.(
+      this.service === 'Nova' ? 'nova' : 'keystone',
+      outcome,
+      (performance.now() - startedAt) / 1000,
+    );
+  }
+
+  private async exchange(req: HttpRequest): Promise<HttpResponse> {
     const headers: Record<string, string> = { Accept: 'application/json', ...req.headers };
     if (req.body !== undefined) headers['Content-Type'] = 'application/json';
     try {
@@ -71,6 +112,11 @@ export class HttpTransport {
       where,
     );
   }
+}
+
+function outcomeOf(status: number): RequestOutcome {
+  if (status >= 500) return 'unavailable';
+  return status >= 400 ? 'rejected' : 'success';
 }
 
 export function pathOf(url: string): string {

@@ -10,3 +10,4 @@ export { versionRootOf, novaErrorCode } from './nova-http';
 export * from './nova-types';
 export { NeutronClient } from './neutron-client';
 export type { NeutronClientOptions, NeutronPort } from './neutron-client';
+export type { RequestObserver, RequestOutcome } from './http';

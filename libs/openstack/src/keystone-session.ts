@@ -1,6 +1,6 @@
 import { type KeystoneConfig, type Logger, registerSecret } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
-import { HttpTransport, type HttpResponse, faultMessage, parseBody } from './http';
+import { HttpTransport, type HttpResponse, type RequestObserver, faultMessage, parseBody } from './http';
 import {
   type CatalogEntry,
   type EndpointQuery,
@@ -16,6 +16,8 @@ export interface KeystoneSessionOptions {
   logger: Logger;
   /** Epoch ms clock; default `Date.now`. */
   now?: () => number;
+  /** Told of every request to Keystone (outcome, seconds). */
+  observe?: RequestObserver;
 }
 
 /** The service token we hold, with what came with it. */
@@ -33,7 +35,7 @@ const SERVICE = 'Keystone';
  * Tokens and passwords are registered as secrets, so no log line can carry them.
  */
 export class KeystoneSession {
-  private readonly http = new HttpTransport(SERVICE);
+  private readonly http: HttpTransport;
   private readonly baseUrl: string;
   private readonly now: () => number;
   private current?: ServiceAuth;
@@ -45,6 +47,7 @@ export class KeystoneSession {
     registerSecret(config.applicationCredentialSecret);
     this.baseUrl = `${config.authUrl.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3`;
     this.now = options.now ?? Date.now;
+    this.http = new HttpTransport(SERVICE, options.observe);
   }
 
   /** A valid service token, issuing a new one when the cached one is (nearly) expired. */

@@ -1,5 +1,6 @@
 import { type Logger, type NovaConfig } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
+import { type RequestObserver } from './http';
 import { type KeystoneSession } from './keystone-session';
 import { NOVA_VERSIONS, atLeast, formatMicroversion, type NegotiatedMicroversion } from './microversion';
 import { NovaHttp } from './nova-http';
@@ -33,6 +34,8 @@ export interface NovaClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1); default `Math.random`. */
   random?: () => number;
+  /** Told of every request to Nova, retries included (outcome, seconds). */
+  observe?: RequestObserver;
 }
 
 const COMPUTE = 'nova-compute';

@@ -3,7 +3,14 @@ import { type z } from 'zod';
 import { type Logger, type NovaConfig } from '@vigil/config';
 import { ErrorCode, VigilError, isRetryable } from '@vigil/contracts';
 import { backoffDelayMs } from './backoff';
-import { HttpTransport, type HttpMethod, type HttpResponse, faultMessage, parseBody } from './http';
+import {
+  HttpTransport,
+  type HttpMethod,
+  type HttpResponse,
+  type RequestObserver,
+  faultMessage,
+  parseBody,
+} from './http';
 import { type KeystoneSession } from './keystone-session';
 import {
   type Microversion,
@@ -21,6 +28,8 @@ export interface NovaHttpOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1); default `Math.random`. */
   random?: () => number;
+  /** Told of every request to Nova, retries included (outcome, seconds). */
+  observe?: RequestObserver;
 }
 
 export interface NovaRequest {
@@ -44,12 +53,13 @@ const sleepFor = (ms: number): Promise<void> => new Promise((r) => setTimeout(r,
  * ⇒ bounded jittered retries for idempotent calls only, Nova faults turned into coded errors.
  */
 export class NovaHttp {
-  private readonly http = new HttpTransport(SERVICE);
+  private readonly http: HttpTransport;
   private readonly sleep: (ms: number) => Promise<void>;
   private negotiated?: Promise<{ endpoint: string; version: NegotiatedMicroversion }>;
 
   constructor(private readonly options: NovaHttpOptions) {
     this.sleep = options.sleep ?? sleepFor;
+    this.http = new HttpTransport(SERVICE, options.observe);
   }
 
   /** Endpoint and pinned microversion, negotiated once (retried on the next call if it failed). */

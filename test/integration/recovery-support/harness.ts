@@ -178,7 +178,12 @@ export async function startHarness(options: { rebuildDurationMs?: number } = {})
     commandClient,
     ports() {
       const compute = new KillableCompute(new NovaComputeApi(nova));
-      const fencer = compute.wrap(new DriverHostFencer((host) => Promise.resolve(fencers.get(host))));
+      const fencer = compute.wrap(
+        new DriverHostFencer(
+          (host) => Promise.resolve(fencers.get(host)),
+          () => undefined,
+        ),
+      );
       const ports: RecoveryPorts = {
         compute: compute.api(),
         fencer,
@@ -186,6 +191,7 @@ export async function startHarness(options: { rebuildDurationMs?: number } = {})
         directory: inventory,
         tokens: { current: () => Promise.resolve(1) },
         health,
+        observer: { evacuationSettled: () => undefined, hostReinstated: () => undefined },
       };
       return { compute, ports };
     },

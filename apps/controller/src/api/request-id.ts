@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { type Logger } from '@vigil/config';
 
 /**
  * oslo.middleware's request id: every response carries `X-Openstack-Request-Id: req-<uuid>` (errors
- * included; Masakari leaves it off only its unversioned documents `/` and `/v2`), and the request's log
- * line names the same id, so an operator can grep a client's log id in Vigil's log.
+ * included; Masakari leaves it off only its unversioned documents `/` and `/v2`), and the access log
+ * (access-log.ts) names the same id, so an operator can grep a client's log id in Vigil's log.
  */
 export const REQUEST_ID_HEADER = 'X-Openstack-Request-Id';
 
@@ -18,25 +17,12 @@ declare module 'express-serve-static-core' {
 /** Masakari's unversioned documents carry no request id (they are served before the id middleware). */
 const UNVERSIONED = new Set(['/', '/v2', '/v2/']);
 
-export function requestIdMiddleware(logger: Logger) {
+export function requestIdMiddleware() {
   return (req: Request, res: Response, next: NextFunction): void => {
     const requestId = `req-${randomUUID()}`;
     req.requestId = requestId;
     if (!UNVERSIONED.has(req.path)) res.setHeader(REQUEST_ID_HEADER, requestId);
     contentTypeOn204(res);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const line = {
-        requestId,
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-        ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
-      };
-      // Errors from the caller are worth a line at info; successes (heartbeats every few seconds) at debug.
-      if (res.statusCode >= 400) logger.info(line, 'request');
-      else logger.debug(line, 'request');
-    });
     next();
   };
 }

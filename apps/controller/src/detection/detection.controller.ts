@@ -3,9 +3,10 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { type ControllerConfig } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
-import { Inject, Optional } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { authorize } from '../api/auth';
 import { ApiDoc } from '../api/openapi/api-doc.decorator';
+import { IncidentEventPublisher } from '../events/incident-event-publisher';
 import { VigilMetrics } from '../health/vigil-metrics';
 import { SegmentService } from '../inventory';
 import { CONFIG } from '../platform/tokens';
@@ -58,7 +59,8 @@ export class DetectionController {
     private readonly view: DetectionViewService,
     private readonly detection: DetectionService,
     private readonly segments: SegmentService,
-    @Optional() private readonly metrics?: VigilMetrics,
+    private readonly metrics: VigilMetrics,
+    private readonly events: IncidentEventPublisher,
   ) {}
 
   @Get('hosts/:host/state')
@@ -111,7 +113,14 @@ export class DetectionController {
     authorize(req, this.config, 'vigil:storm-guard:release');
     const by = req.caller?.userName ?? req.caller?.userId ?? 'unknown';
     const released = await this.view.release(by, input.reason, input.scope as StormScope | undefined);
-    for (const guard of released) this.metrics?.stormGuardActive(guard.scope, false);
+    for (const guard of released) {
+      this.metrics.stormGuardActive(guard.scope, false);
+      this.events.publish({
+        type: 'storm-guard.released',
+        host: guard.scope,
+        data: { scope: guard.scope, by, reason: input.reason },
+      });
+    }
     return { released };
   }
 

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Optional,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type ControllerConfig, type Logger } from '@vigil/config';
 import { HEARTBEAT_BACKOFF_MAX_MS } from '@vigil/heartbeat';
 import { IncidentEventPublisher } from '../events/incident-event-publisher';
@@ -96,20 +90,20 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     private readonly intakeStore: IntakeStore,
     private readonly ports: DetectionPorts,
     private readonly domains: FailureDomainMap,
-    @Optional() private readonly metrics?: VigilMetrics,
-    @Optional() private readonly events?: IncidentEventPublisher,
+    private readonly metrics: VigilMetrics,
+    private readonly events: IncidentEventPublisher,
   ) {
     this.defaults = defaultPolicy(config.detection);
   }
 
   onApplicationBootstrap(): void {
-    this.metrics?.observeHostStates(async () => {
+    this.metrics.observeHostStates(async () => {
       const counts: Record<string, number> = {};
       for (const record of (await this.store.readRecords()).values())
         counts[record.state] = (counts[record.state] ?? 0) + 1;
       return counts;
     });
-    this.metrics?.observeFailureDomains(async () => {
+    this.metrics.observeFailureDomains(async () => {
       const counts: Record<string, Record<string, number>> = {};
       for (const record of (await this.store.readRecords()).values()) {
         const domain = this.domains.of(record.host);
@@ -119,7 +113,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
       }
       return counts;
     });
-    this.metrics?.observeStormGuards(async () => {
+    this.metrics.observeStormGuards(async () => {
       const engaged: Record<string, number> = {};
       for (const guard of (await this.store.readGuards()).values())
         engaged[guard.scope] = guard.engaged ? 1 : 0;
@@ -145,8 +139,8 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
    * timeline. Best effort: the notification's own record already holds the reason.
    */
   async outsideReportIgnored(host: string, incidentId: string, reason: string): Promise<void> {
-    this.metrics?.outsideNotificationIgnored();
-    this.events?.publish({ type: 'notification.ignored', host, incidentId, data: { reason } });
+    this.metrics.outsideNotificationIgnored();
+    this.events.publish({ type: 'notification.ignored', host, incidentId, data: { reason } });
     if (!this.lease.isLeader) return;
     try {
       await this.lease.writeFenced([
@@ -263,7 +257,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     this.counters.transitions += out.timeline.length;
     for (const t of out.timeline) {
       const seen = sightings.get(t.host);
-      if (t.to === 'failed' && seen) this.metrics?.failureDetected((t.at - seen.receivedAt) / 1000);
+      if (t.to === 'failed' && seen) this.metrics.failureDetected((t.at - seen.receivedAt) / 1000);
     }
     for (const t of out.timeline)
       this.logger.info(
@@ -310,24 +304,24 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
       switch (action.kind) {
         case 'storm-guard-engaged':
           this.counters.stormGuardEngaged++;
-          this.metrics?.stormGuardActive(action.guard.scope, true);
+          this.metrics.stormGuardActive(action.guard.scope, true);
           this.logger.error(
             { scope: action.guard.scope, hosts: action.guard.hosts, reason: action.guard.reason },
             `storm guard engaged for ${action.guard.scope}: automatic fencing suspended until the storm is over (or an operator releases it)`,
           );
-          this.events?.publish({
+          this.events.publish({
             type: 'storm-guard.engaged',
             host: action.guard.scope,
             data: { scope: action.guard.scope, reason: action.guard.reason, hosts: action.guard.hosts },
           });
           return;
         case 'storm-guard-released':
-          this.metrics?.stormGuardActive(action.guard.scope, false);
+          this.metrics.stormGuardActive(action.guard.scope, false);
           this.logger.warn(
             { scope: action.guard.scope, by: action.guard.releasedBy, reason: action.guard.releaseReason },
             `storm guard ${action.guard.scope} released itself`,
           );
-          this.events?.publish({
+          this.events.publish({
             type: 'storm-guard.released',
             host: action.guard.scope,
             data: {

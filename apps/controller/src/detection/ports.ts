@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type FailureDomainSource, type NovaPlacement } from './failure-domains';
 import { type Verdict } from './model';
 import { type NovaServiceReading } from './nova-reports';
@@ -79,21 +79,20 @@ export interface DetectionPortBindings {
 }
 
 /**
- * The ports as injected (each optional), plus `bind()` for implementations created after the Nest
- * container (tests, and modules that build their clients late). Until a directory is bound, the sweep
- * does nothing; an unbound probe answers unknown.
+ * The ports as injected (each required: the controller does not boot without them, and the boot error
+ * names the missing one), plus `bind()` for tests that replace one at an edge (a probe, a directory).
  */
 @Injectable()
 export class DetectionPorts {
   private ports: DetectionPortBindings;
 
   constructor(
-    @Optional() @Inject(MONITORED_HOST_DIRECTORY) directory?: MonitoredHostDirectory,
-    @Optional() @Inject(EVIDENCE_PROBE) probe?: EvidenceProbe,
-    @Optional() @Inject(INCIDENT_OPENER) incidents?: IncidentOpener,
-    @Optional() @Inject(COMPUTE_SERVICE_ACTIONS) compute?: ComputeServiceActions,
-    @Optional() @Inject(INSTANCE_EVENT_SINK) instanceEvents?: InstanceEventSink,
-    @Optional() @Inject(NOVA_PLACEMENT_READER) placement?: NovaPlacementReader,
+    @Inject(MONITORED_HOST_DIRECTORY) directory: MonitoredHostDirectory,
+    @Inject(EVIDENCE_PROBE) probe: EvidenceProbe,
+    @Inject(INCIDENT_OPENER) incidents: IncidentOpener,
+    @Inject(COMPUTE_SERVICE_ACTIONS) compute: ComputeServiceActions,
+    @Inject(INSTANCE_EVENT_SINK) instanceEvents: InstanceEventSink,
+    @Inject(NOVA_PLACEMENT_READER) placement: NovaPlacementReader,
   ) {
     this.ports = { directory, probe, incidents, compute, instanceEvents, placement };
   }

@@ -9,7 +9,7 @@ import { VigilMetrics } from './vigil-metrics';
 
 /**
  * Global so every module can inject `MetricsService` / `VigilMetrics` without importing this one.
- * QUEUE_HEALTH is left for the recovery module to provide (readiness reports it as skipped until then).
+ * QUEUE_HEALTH comes from the recovery module (global): readiness does not boot without it.
  */
 @Global()
 @Module({

@@ -1,6 +1,6 @@
 /**
- * What readiness asks the rest of Vigil. Each port is optional: an unbound check is reported as
- * `skipped`, never as a failure, so a partially wired controller still becomes ready.
+ * What readiness asks the rest of Vigil. Both ports are required: a controller without them does not
+ * boot (the boot error names the missing one).
  */
 
 /** Whether the replicas agree on a leader. Bound by default to the Redis leader lease (`LeaderLease`). */
@@ -18,7 +18,7 @@ export interface QueueHealthReport {
   detail?: string;
 }
 
-/** Whether the work queues move. Bound by the lead to the recovery queues. */
+/** Whether the work queues move: the recovery queues (RecoveryModule provides it). */
 export interface QueueHealth {
   check(): Promise<QueueHealthReport>;
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type ControllerConfig, type Logger } from '@vigil/config';
 import { type Redis } from '@vigil/redis';
 import { CONFIG, LOGGER, REDIS } from '../platform/tokens';
@@ -12,7 +12,7 @@ import {
 export type CheckName = 'redis' | 'leader' | 'queues';
 
 export interface CheckResult {
-  status: 'ok' | 'failed' | 'skipped';
+  status: 'ok' | 'failed';
   detail?: string;
 }
 
@@ -36,15 +36,9 @@ export class ReadinessService {
     @Inject(CONFIG) private readonly config: ControllerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(REDIS) private readonly redis: Redis,
-    @Optional() @Inject(LEADERSHIP_STATUS) private leadership?: LeadershipStatusPort,
-    @Optional() @Inject(QUEUE_HEALTH) private queues?: QueueHealth,
+    @Inject(LEADERSHIP_STATUS) private readonly leadership: LeadershipStatusPort,
+    @Inject(QUEUE_HEALTH) private readonly queues: QueueHealth,
   ) {}
-
-  /** For ports built after the Nest container (the recovery queues), or tests. */
-  bind(ports: { leadership?: LeadershipStatusPort; queues?: QueueHealth }): void {
-    if (ports.leadership) this.leadership = ports.leadership;
-    if (ports.queues) this.queues = ports.queues;
-  }
 
   async check(): Promise<ReadinessReport> {
     const timeoutMs = this.config.health.redisPingTimeoutMs;
@@ -53,17 +47,13 @@ export class ReadinessService {
         await this.redis.ping();
         return ok();
       }),
-      this.leadership
-        ? run(timeoutMs, async () =>
-            (await this.leadership?.leaderKnown()) ? ok() : failed('no replica holds the leader lease'),
-          )
-        : Promise.resolve(skipped('no leadership port bound')),
-      this.queues
-        ? run(timeoutMs, async () => {
-            const report = await this.queues?.check();
-            return report?.ok ? ok(report.detail) : failed(report?.detail ?? 'queues not moving');
-          })
-        : Promise.resolve(skipped('no queue health port bound')),
+      run(timeoutMs, async () =>
+        (await this.leadership.leaderKnown()) ? ok() : failed('no replica holds the leader lease'),
+      ),
+      run(timeoutMs, async () => {
+        const report = await this.queues.check();
+        return report.ok ? ok(report.detail) : failed(report.detail ?? 'queues not moving');
+      }),
     ]);
     const checks = { redis, leader, queues };
     const failedNames = (Object.keys(checks) as CheckName[]).filter((k) => checks[k].status === 'failed');
@@ -82,7 +72,6 @@ export class ReadinessService {
 
 const ok = (detail?: string): CheckResult => ({ status: 'ok', ...(detail ? { detail } : {}) });
 const failed = (detail: string): CheckResult => ({ status: 'failed', detail });
-const skipped = (detail: string): CheckResult => ({ status: 'skipped', detail });
 
 async function run(timeoutMs: number, work: () => Promise<CheckResult>): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;

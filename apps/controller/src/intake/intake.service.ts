@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Optional,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type ControllerConfig, type Logger, registerSecret } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
 import { type HeartbeatSighting, type PeerSighting } from '../detection/model';
@@ -66,7 +60,7 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly store: IntakeStore,
     private readonly ledger: HeartbeatLedger,
     private readonly ports: DetectionPorts,
-    @Optional() private readonly metrics?: VigilMetrics,
+    private readonly metrics: VigilMetrics,
   ) {
     registerSecret(config.intake.heartbeatMasterKey);
     this.verifier = new SignatureVerifier(config.intake);
@@ -111,10 +105,10 @@ export class IntakeService implements OnApplicationBootstrap, OnApplicationShutd
         );
       this.ledger.record(host, sighting);
       this.counters.heartbeatsAccepted++;
-      this.metrics?.heartbeatReceived('accepted');
+      this.metrics.heartbeatReceived('accepted');
     } catch (err) {
       this.counters.heartbeatsRejected++;
-      this.metrics?.heartbeatReceived(heartbeatResultOf(err));
+      this.metrics.heartbeatReceived(heartbeatResultOf(err));
       throw err;
     }
   }

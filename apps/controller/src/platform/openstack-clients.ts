@@ -1,6 +1,6 @@
 import { type ControllerConfig, type Logger } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
-import { KeystoneSession, NovaClient } from '@vigil/openstack';
+import { KeystoneSession, NovaClient, type RequestObserver } from '@vigil/openstack';
 
 /**
  * The controller's one Keystone session and Nova client, shared by auth, inventory checks, detection
@@ -11,16 +11,19 @@ export class OpenStackClients {
   readonly session: KeystoneSession | undefined;
   readonly nova: NovaClient | undefined;
 
-  constructor(config: ControllerConfig, logger: Logger) {
+  /** `observe`: told of every request to Keystone and Nova (the dependency-latency metric). */
+  constructor(config: ControllerConfig, logger: Logger, observe?: RequestObserver) {
     if (!config.keystone) return;
     this.session = new KeystoneSession({
       config: config.keystone,
       logger: logger.child({ component: 'keystone' }),
+      observe,
     });
     this.nova = new NovaClient({
       session: this.session,
       config: config.nova,
       logger: logger.child({ component: 'nova' }),
+      observe,
     });
   }
 

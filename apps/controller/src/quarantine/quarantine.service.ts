@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { type ControllerConfig, type Logger, type QuarantineMode } from '@vigil/config';
 import { ErrorCode, VigilError } from '@vigil/contracts';
 import { DetectionService } from '../detection/detection.service';
@@ -39,7 +39,7 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
     private readonly detectionStore: DetectionStore,
     private readonly hosts: HostService,
     private readonly lease: LeaderLease,
-    @Optional() private readonly events?: IncidentEventPublisher,
+    private readonly events: IncidentEventPublisher,
   ) {}
 
   onModuleInit(): void {
@@ -102,7 +102,7 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
       }
       case 'limited':
         this.logger.warn({ host, signal, why: decision.why }, 'quarantine refused by the storm limits');
-        this.events?.publish({ type: 'quarantine.limited', host, data: { signal, why: decision.why } });
+        this.events.publish({ type: 'quarantine.limited', host, data: { signal, why: decision.why } });
         break;
       case 'skip':
         this.logger.info({ host, signal, why: decision.why }, 'degradation signal: no quarantine');
@@ -137,7 +137,7 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
       if (service?.status === 'disabled' && service.disabledReason?.startsWith(QUARANTINE_REASON_PREFIX))
         await nova.enableService(host);
       this.logger.warn({ host, who: by.who, why: by.why }, 'quarantine cancelled by an operator');
-      this.events?.publish({ type: 'host.quarantine-cancelled', host, data: { who: by.who, why: by.why } });
+      this.events.publish({ type: 'host.quarantine-cancelled', host, data: { who: by.who, why: by.why } });
       return record;
     });
   }
@@ -182,7 +182,7 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
       });
       if (!drained) return;
       this.logger.info({ host: record.host }, 'quarantined host drained: no instance left');
-      this.events?.publish({ type: 'host.drained', host: record.host, data: { signals: record.signals } });
+      this.events.publish({ type: 'host.drained', host: record.host, data: { signals: record.signals } });
       return;
     }
     const next = nextLiveMigrations(
@@ -241,7 +241,7 @@ export class QuarantineService implements EvidenceSink, OnModuleInit, OnApplicat
       throw err;
     }
     this.logger.warn({ host, signal, mode }, 'host quarantined: disabled for new instances, never fenced');
-    this.events?.publish({ type: 'host.quarantined', host, data: { signal, mode } });
+    this.events.publish({ type: 'host.quarantined', host, data: { signal, mode } });
     if (mode === 'drain') void this.moveOnce();
   }
 

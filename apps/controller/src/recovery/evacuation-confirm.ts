@@ -15,7 +15,7 @@ export interface ConfirmPacing {
 
 export type ConfirmResult =
   | { kind: 'moved'; host: string }
-  | { kind: 'failed'; reason: string; final: boolean }
+  | { kind: 'failed'; reason: string; final: boolean; timedOut?: boolean }
   | { kind: 'later'; afterMs: number; why: string };
 
 /** Polls one accepted evacuation until it is confirmed, failed or out of time (deadline kept across restarts). */
@@ -55,6 +55,7 @@ export class MoveConfirmer {
           kind: 'failed',
           reason: `not confirmed within ${this.d.config.confirmTimeoutMs} ms`,
           final: true,
+          timedOut: true,
         };
       if (signal.aborted) return { kind: 'later', afterMs: 0, why: 'shutting down' };
       // Aimed at the learned rebuild time, within [minPollIntervalMs, pollIntervalMs] and the poll budget.

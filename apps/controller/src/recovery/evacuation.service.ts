@@ -123,7 +123,7 @@ export class EvacuationService {
           move.instanceId,
         );
         if (move.failures >= maxFailures || confirmed.final)
-          return this.giveUp(token, incident, move, confirmed.reason);
+          return this.giveUp(token, incident, move, confirmed.reason, confirmed.timedOut);
         await this.d.store.putMove(token, incident.id, move);
       }
       if (move.attempt >= maxFailures * TRANSIENT_ATTEMPTS_PER_FAILURE)
@@ -309,10 +309,11 @@ export class EvacuationService {
     incident: IncidentRecord,
     move: MoveRecord,
     reason: string,
+    timedOut = false,
   ): Promise<Drive> {
     const server = await this.d.compute.getServer(move.instanceId).catch(() => undefined);
     if (server?.host && server.host !== incident.host) move.destHost = server.host;
-    await this.finish(token, incident, move, 'failed', reason);
+    await this.finish(token, incident, move, 'failed', reason, timedOut);
     return { kind: 'settled' };
   }
 
@@ -322,6 +323,7 @@ export class EvacuationService {
     move: MoveRecord,
     status: 'succeeded' | 'failed' | 'aborted',
     message: string,
+    timedOut = false,
   ): Promise<void> {
     if (move.locked) {
       await this.d.compute
@@ -339,5 +341,16 @@ export class EvacuationService {
     move.endedAt = this.d.journal.iso();
     await this.d.store.putMove(token, incident.id, move);
     await this.d.journal.note(incident.id, 'evacuate', `${status}: ${message}`, move.instanceId);
+    const startedAt = move.startedAt === null ? NaN : Date.parse(move.startedAt);
+    this.d.observer.evacuationSettled(
+      status === 'succeeded'
+        ? 'success'
+        : status === 'aborted'
+          ? 'skipped'
+          : timedOut
+            ? 'timeout'
+            : 'failure',
+      Number.isFinite(startedAt) ? Math.max(0, this.d.clock.now() - startedAt) / 1000 : 0,
+    );
   }
 }

@@ -13,6 +13,8 @@ export interface IncidentStepEvent {
   type: NotificationType;
   phase: IncidentPhase;
   status: NotificationStatus;
+  /** Where a retry resumes (set on `error`/`failed`): `fencing` = the BMC never confirmed the host off. */
+  resumePhase?: IncidentPhase;
   reason?: string;
 }
 
@@ -85,6 +87,7 @@ export class IncidentJournal {
         type: incident.type,
         phase: incident.phase,
         status: incident.status,
+        ...(incident.resumePhase ? { resumePhase: incident.resumePhase } : {}),
         ...(incident.reason ? { reason: incident.reason } : {}),
       });
     }

@@ -228,6 +228,14 @@ export interface OutsideReportJudge {
 }
 export const OUTSIDE_REPORT_JUDGE = Symbol('OUTSIDE_REPORT_JUDGE');
 
+/** What recovery reports outward as it works (metrics, operator events). Must not throw. */
+export interface RecoveryObserver {
+  /** A move reached its outcome; `seconds` from its first evacuate call (0 when none was made). */
+  evacuationSettled(result: 'success' | 'failure' | 'timeout' | 'skipped', seconds: number): void;
+  /** A reinstated host is back in service: force-down unset, enabled, on_maintenance cleared. */
+  hostReinstated(host: string, requestId: string): void;
+}
+
 export const HOST_FENCER = Symbol('HOST_FENCER');
 export const COMPUTE_API = Symbol('COMPUTE_API');
 

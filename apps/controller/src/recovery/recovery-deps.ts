@@ -10,6 +10,7 @@ import {
   type IncidentLedger,
   type OutsideReportJudge,
   type ReadinessProbe,
+  type RecoveryObserver,
   type SegmentDirectory,
 } from './ports';
 import { type NovaPacer } from './pacing/nova-pacer';
@@ -34,6 +35,7 @@ export interface RecoveryDeps {
   directory: SegmentDirectory;
   tokens: FencingTokenSource;
   health: HostHealthView;
+  observer: RecoveryObserver;
   /** Unwired: outside notifications are orders, as in Masakari. */
   outsideReports?: OutsideReportJudge;
   /** Readiness gates of restart tiers; TCP connects from this process when absent. */

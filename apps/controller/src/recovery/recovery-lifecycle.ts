@@ -33,57 +33,53 @@ import {
 import { type IncidentEventType } from '../events/cloud-event';
 import { IncidentEventPublisher } from '../events/incident-event-publisher';
 import { VigilMetrics } from '../health/vigil-metrics';
+import { type QueueHealth, type QueueHealthReport } from '../health/readiness-ports';
 import { type IncidentStepEvent } from './journal';
 import { RecoveryRuntime } from './recovery-runtime';
-
-/** Until the monitors' health view is wired, no host counts as healthy (reinstate is refused, safely). */
-const NO_HEALTH: HostHealthView = {
-  health: () => Promise.resolve({ healthy: false, missing: 'no host health source is wired' }),
-};
 
 export const RECOVERY_REDIS_FACTORY = Symbol('RECOVERY_REDIS_FACTORY');
 export type RedisFactory = (role: 'command' | 'blocking') => Redis;
 
+/** `vigil_incidents` counts the most recent incidents only: enough to hold every running one. */
+const INCIDENTS_COUNTED = 500;
+const RUNNING: ReadonlySet<string> = new Set(['new', 'running', 'error']);
+
 /**
  * Owns the recovery runtime's lifecycle: workers start after the app is up and hand their jobs back on
- * shutdown. Until every port is wired (the inventory, Nova and fencing adapters), recovery stays off and
- * says which ports are missing.
+ * shutdown. Every port is required (a missing one fails the boot, naming it); `recovery.enabled: false`
+ * is the one way to run without the engine (observe mode).
  */
 @Injectable()
 export class RecoveryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly runtime: RecoveryRuntime | undefined;
+  private readonly stallMs: number;
 
   constructor(
     @Inject(CONFIG) config: ControllerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(RECOVERY_REDIS_FACTORY) connect: RedisFactory,
-    @Optional() @Inject(COMPUTE_API) compute?: ComputeApi,
-    @Optional() @Inject(HOST_FENCER) fencer?: HostFencer,
-    @Optional() @Inject(INCIDENT_LEDGER) ledger?: IncidentLedger,
-    @Optional() @Inject(SEGMENT_DIRECTORY) directory?: SegmentDirectory,
-    @Optional() @Inject(FENCING_TOKEN_SOURCE) tokens?: FencingTokenSource,
-    @Optional() @Inject(HOST_HEALTH) health?: HostHealthView,
-    @Optional() @Inject(OUTSIDE_REPORT_JUDGE) outsideReports?: OutsideReportJudge,
+    @Inject(COMPUTE_API) compute: ComputeApi,
+    @Inject(HOST_FENCER) fencer: HostFencer,
+    @Inject(INCIDENT_LEDGER) ledger: IncidentLedger,
+    @Inject(SEGMENT_DIRECTORY) directory: SegmentDirectory,
+    @Inject(FENCING_TOKEN_SOURCE) tokens: FencingTokenSource,
+    @Inject(HOST_HEALTH) health: HostHealthView,
+    @Inject(OUTSIDE_REPORT_JUDGE) outsideReports: OutsideReportJudge,
+    private readonly notifications: NotificationService,
+    private readonly events: IncidentEventPublisher,
+    private readonly metrics: VigilMetrics,
+    // The one optional port: a test's clock; production runs on the system clock.
     @Optional() @Inject(CLOCK) clock?: Clock,
+    // Neutron is optional in a cloud: without it a `ports-active` tier gate waits out its timeout and says why.
     @Optional() @Inject(INSTANCE_NETWORK) network?: InstanceNetwork,
-    @Optional() notifications?: NotificationService,
-    @Optional() events?: IncidentEventPublisher,
-    @Optional() metrics?: VigilMetrics,
   ) {
+    this.stallMs = config.health.queueStallMs;
     if (!config.recovery.enabled) {
       logger.warn(
         'recovery.enabled is false: notifications are recorded but nothing is fenced or evacuated (observe mode)',
       );
       return;
     }
-    const missing = Object.entries({ compute, fencer, ledger, directory, tokens })
-      .filter(([, v]) => v === undefined)
-      .map(([k]) => k);
-    if (!compute || !fencer || !ledger || !directory || !tokens) {
-      logger.warn({ missing }, 'recovery engine disabled: ports not wired');
-      return;
-    }
-    if (!health) logger.warn('HOST_HEALTH not wired: reinstate and process re-enable wait for it');
     this.runtime = new RecoveryRuntime({
       config: config.recovery,
       keyPrefix: config.redis.keyPrefix,
@@ -95,19 +91,17 @@ export class RecoveryLifecycle implements OnApplicationBootstrap, OnApplicationS
         ledger,
         directory,
         tokens,
-        health: health ?? NO_HEALTH,
-        ...(outsideReports ? { outsideReports } : {}),
+        health,
+        outsideReports,
         ...(network ? { network } : {}),
+        observer: {
+          evacuationSettled: (result, seconds) => metrics.evacuation(result, seconds),
+          hostReinstated: (host, requestId) =>
+            events.publish({ type: 'host.reinstated', host, data: { requestId } }),
+        },
         clock,
       },
-      onStep: events && ((step) => publishStep(events, step)),
-    });
-    const pacer = this.runtime.pacer;
-    pacer.onDecision((e) => metrics?.pacingDecision(e.kind, e.decision.direction));
-    metrics?.observePacing(() => pacer.snapshot().scopes.filter((s) => s.kind !== 'incident'));
-    // Every stored notification starts its incident; Masakari's "new" ones only (ignored ones stay so).
-    notifications?.onCreated(async (n) => {
-      if (n.status === 'new') await this.submit(n.notification_uuid);
+      onStep: (step) => publishStep(events, step),
     });
   }
 
@@ -117,8 +111,39 @@ export class RecoveryLifecycle implements OnApplicationBootstrap, OnApplicationS
     await this.runtime.engine.submit(notificationId);
   }
 
+  /** Readiness: the queues answer and none has a job ready to run for longer than `health.queueStallMs`. */
+  readonly queueHealth: QueueHealth = {
+    check: async (): Promise<QueueHealthReport> => {
+      const runtime = this.runtime;
+      if (!runtime) return { ok: true, detail: 'recovery.enabled is false (observe mode): no queues' };
+      const [ready, depths] = await Promise.all([runtime.queues.oldestReadyMs(), runtime.queues.depths()]);
+      const stuck = Object.entries(ready).filter(([, ms]) => ms > this.stallMs);
+      const summary = Object.entries(depths)
+        .map(([queue, depth]) => `${queue} ${depth} waiting`)
+        .join(', ');
+      if (stuck.length === 0) return { ok: true, detail: summary };
+      return {
+        ok: false,
+        detail: stuck
+          .map(([queue, ms]) => `${queue}: oldest ready job ${Math.round(ms / 1000)} s old`)
+          .join(', '),
+      };
+    },
+  };
+
   async onApplicationBootstrap(): Promise<void> {
-    await this.runtime?.start();
+    const runtime = this.runtime;
+    if (!runtime) return;
+    const pacer = runtime.pacer;
+    pacer.onDecision((e) => this.metrics.pacingDecision(e.kind, e.decision.direction));
+    this.metrics.observePacing(() => pacer.snapshot().scopes.filter((s) => s.kind !== 'incident'));
+    this.metrics.observeQueueDepths('recovery', () => runtime.queues.depths());
+    this.metrics.observeIncidents(() => incidentReading(runtime, Date.now()));
+    // Every stored notification starts its incident; Masakari's "new" ones only (ignored ones stay so).
+    this.notifications.onCreated(async (n) => {
+      if (n.status === 'new') await this.submit(n.notification_uuid);
+    });
+    await runtime.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -127,16 +152,32 @@ export class RecoveryLifecycle implements OnApplicationBootstrap, OnApplicationS
   }
 }
 
+/** Incidents by status and the age of the oldest still running (`new`, `running`, `error`), in seconds. */
+async function incidentReading(
+  runtime: RecoveryRuntime,
+  nowMs: number,
+): Promise<{ byStatus: Record<string, number>; oldestRunningAgeSeconds: number }> {
+  const byStatus: Record<string, number> = {};
+  let oldest = nowMs;
+  for (const incident of await runtime.store.list(INCIDENTS_COUNTED)) {
+    byStatus[incident.status] = (byStatus[incident.status] ?? 0) + 1;
+    if (RUNNING.has(incident.status)) oldest = Math.min(oldest, Date.parse(incident.createdAt) || nowMs);
+  }
+  return { byStatus, oldestRunningAgeSeconds: (nowMs - oldest) / 1000 };
+}
+
 /** Incident steps as CloudEvents for operators' tools (`events.webhooks`). */
 function publishStep(events: IncidentEventPublisher, step: IncidentStepEvent): void {
+  const data = { notificationType: step.type, phase: step.phase, status: step.status, reason: step.reason };
   const type = eventTypeOf(step);
-  if (!type) return;
-  events.publish({
-    type,
-    host: step.host,
-    incidentId: step.incidentId,
-    data: { notificationType: step.type, phase: step.phase, status: step.status, reason: step.reason },
-  });
+  if (type) events.publish({ type, host: step.host, incidentId: step.incidentId, data });
+  // A fencing failure stops the incident before anything moves: operators act on it (confirm-fenced).
+  if (
+    step.type === 'COMPUTE_HOST' &&
+    (step.phase === 'error' || step.phase === 'failed') &&
+    step.resumePhase === 'fencing'
+  )
+    events.publish({ type: 'incident.fencing-failed', host: step.host, incidentId: step.incidentId, data });
 }
 
 function eventTypeOf(step: IncidentStepEvent): IncidentEventType | undefined {

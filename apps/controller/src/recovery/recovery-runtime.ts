@@ -14,6 +14,7 @@ import {
   type IncidentLedger,
   type InstanceNetwork,
   type OutsideReportJudge,
+  type RecoveryObserver,
   type SegmentDirectory,
   systemClock,
 } from './ports';
@@ -41,6 +42,7 @@ export interface RecoveryPorts {
   directory: SegmentDirectory;
   tokens: FencingTokenSource;
   health: HostHealthView;
+  observer: RecoveryObserver;
   outsideReports?: OutsideReportJudge;
   clock?: Clock;
   /** Neutron, for restart tiers' `ports-active` gate. */

@@ -114,6 +114,7 @@ export class ReinstateService {
     for (const warning of await this.warnings(host)) await this.noteOnIncidents(host, `warning: ${warning}`);
     await this.returnReservedHosts(host);
     this.d.logger.info({ host, requestId }, 'host returned to service');
+    this.d.observer.hostReinstated(host, requestId);
     return DONE;
   }
 

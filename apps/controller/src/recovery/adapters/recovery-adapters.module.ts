@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DetectionModule } from '../../detection/detection.module';
 import { FencingModule } from '../../fencing/fencing.module';
 import { HostFencingDrivers } from '../../fencing/host-fencing-drivers';
+import { VigilMetrics } from '../../health/vigil-metrics';
 import { IntakeModule } from '../../intake/intake.module';
 import { InventoryModule } from '../../inventory';
 import { LeaderLease, LeadershipModule } from '../../leadership';
@@ -44,8 +45,12 @@ import { NovaComputeApi } from './nova-compute-api';
     },
     {
       provide: HOST_FENCER,
-      inject: [HostFencingDrivers],
-      useFactory: (drivers: HostFencingDrivers) => new DriverHostFencer((host) => drivers.driverFor(host)),
+      inject: [HostFencingDrivers, VigilMetrics],
+      useFactory: (drivers: HostFencingDrivers, metrics: VigilMetrics) =>
+        new DriverHostFencer(
+          (host) => drivers.driverFor(host),
+          (result, seconds) => metrics.fencingAttempt(result, seconds),
+        ),
     },
     { provide: INCIDENT_LEDGER, useClass: InventoryIncidentLedger },
     { provide: HOST_HEALTH, useClass: DetectionHostHealth },

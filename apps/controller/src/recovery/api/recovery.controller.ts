@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Optional, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { type ControllerConfig } from '@vigil/config';
@@ -38,7 +38,7 @@ export class RecoveryController {
   constructor(
     @Inject(CONFIG) private readonly config: ControllerConfig,
     @Inject(RecoveryLifecycle) private readonly lifecycle: RecoveryLifecycle,
-    @Optional() private readonly events?: IncidentEventPublisher,
+    private readonly events: IncidentEventPublisher,
   ) {}
 
   private engine(): RecoveryEngine {
@@ -144,7 +144,7 @@ export class RecoveryController {
     authorize(req, this.config, 'vigil:hosts:reinstate');
     const accepted = await this.engine().reinstate(host, { who: who(req), why: reason });
     for (const warning of accepted.warnings)
-      this.events?.publish({
+      this.events.publish({
         type: 'host.zombie-risk',
         host,
         data: { warning, requestId: accepted.requestId },

@@ -171,6 +171,35 @@ export class RecoveryQueues implements JobScheduler {
     await this.enqueue(name, data as never);
   }
 
+  /** Jobs not started per queue (waiting, prioritized and delayed): `vigil_queue_depth`. */
+  async depths(): Promise<Record<RecoveryQueue, number>> {
+    const out = {} as Record<RecoveryQueue, number>;
+    for (const [name, queue] of this.queues) {
+      const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed');
+      out[name] = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+    }
+    return out;
+  }
+
+  /**
+   * Per queue, how long its oldest job ready to run (waiting or prioritized, not delayed) has been
+   * ready, in ms; 0 when none is. Ready since: added, its delay over, or its last attempt started.
+   */
+  async oldestReadyMs(): Promise<Record<RecoveryQueue, number>> {
+    const out = {} as Record<RecoveryQueue, number>;
+    const now = this.clock.now();
+    for (const [name, queue] of this.queues) {
+      const oldest = await queue.getJobs(['waiting', 'prioritized'], 0, 0, true);
+      out[name] = Math.max(
+        0,
+        ...oldest
+          .filter((job): job is Job => job !== undefined)
+          .map((job) => now - Math.max(job.timestamp + (job.delay || 0), job.processedOn ?? 0)),
+      );
+    }
+    return out;
+  }
+
   /** Payloads of jobs not yet finished (waiting, delayed, active), for startup reconciliation. */
   async pendingJobs(): Promise<{ name: RecoveryJobName; data: unknown }[]> {
     const out: { name: RecoveryJobName; data: unknown }[] = [];

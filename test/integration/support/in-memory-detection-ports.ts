@@ -1,5 +1,5 @@
-import { type Verdict } from './model';
-import { type NovaServiceReading } from './nova-reports';
+import { type Verdict } from '../../../apps/controller/src/detection/model';
+import { type NovaServiceReading } from '../../../apps/controller/src/detection/nova-reports';
 import {
   type ComputeServiceActions,
   type DetectionPortBindings,
@@ -9,11 +9,11 @@ import {
   type InstanceEventSink,
   type MonitoredHost,
   type MonitoredHostDirectory,
-} from './ports';
+} from '../../../apps/controller/src/detection/ports';
 
 /**
- * In-process implementations of every detection port, recording each call; usable for dry runs and
- * tests. The world they describe is set by the caller (`hosts`, `nova`, `bmc`) and may change at any time.
+ * In-process implementations of every detection port, recording each call; for the specs that
+ * drive detection in process. The world they describe is set by the caller (`hosts`, `nova`, `bmc`) and may change at any time.
  */
 export class InMemoryDetectionPorts
   implements MonitoredHostDirectory, EvidenceProbe, IncidentOpener, ComputeServiceActions, InstanceEventSink
